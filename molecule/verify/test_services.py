@@ -1,0 +1,55 @@
+"""The daemons run with a clean configuration, listen where the guide says, and guard their secrets."""
+
+import pytest
+
+PORTS = [25, 465, 587, 110, 143, 993, 995]
+
+
+@pytest.mark.parametrize("port", PORTS)
+def test_port_listens(server, port):
+    assert server.socket(f"tcp://0.0.0.0:{port}").is_listening, f"nothing listens on {port}"
+
+
+def test_postfix_check_is_clean(server):
+    result = server.run("postfix check")
+    assert (result.rc, result.stdout + result.stderr) == (0, "")
+
+
+def test_postconf_has_no_warnings(server):
+    result = server.run("postconf -n")
+    assert result.rc == 0 and result.stderr == ""
+
+
+def test_doveconf_is_clean(server):
+    result = server.run("doveconf -n")
+    assert result.rc == 0 and result.stderr == "", result.stderr
+
+
+def test_auth_socket_is_postfix_only(server):
+    socket = server.file("/var/spool/postfix/private/auth")
+    assert socket.is_socket
+    assert (socket.user, socket.group, socket.mode) == ("postfix", "postfix", 0o660)
+
+
+def test_lmtp_socket_matches_delivery_mode(server, mail_delivery):
+    assert server.file("/var/spool/postfix/private/dovecot-lmtp").exists == (mail_delivery == "lmtp")
+    transport = server.run("postconf -h mailbox_transport").stdout.strip()
+    assert transport == ("lmtp:unix:private/dovecot-lmtp" if mail_delivery == "lmtp" else "")
+
+
+def test_private_key_is_root_only(server):
+    key = server.file("/etc/ssl/private/postdove-mail.key")
+    assert (key.user, key.group, key.mode) == ("root", "root", 0o600)
+
+
+@pytest.mark.parametrize("user", ["test", "hello"])
+def test_mail_user_has_private_maildir_and_hashed_password(server, user):
+    maildir = server.file(f"/home/{user}/Maildir")
+    assert (maildir.is_directory, maildir.user, maildir.mode) == (True, user, 0o700)
+    shadow = server.run(f"getent shadow {user}").stdout.split(":")
+    assert shadow[1].startswith("$6$"), "the password must be stored as a SHA-512 crypt hash"
+
+
+def test_certificate_names_the_host_and_domain(server, inventory):
+    text = server.run("openssl x509 -noout -ext subjectAltName -in /etc/ssl/certs/postdove-mail.pem").stdout
+    assert f"DNS:{inventory['mail_hostname']}" in text and f"DNS:{inventory['mail_domain']}" in text
