@@ -54,9 +54,16 @@ def inventory() -> dict[str, object]:
 def passwords() -> dict[str, str]:
     """The example vault's clear-text passwords, as an admin's client would know them."""
     plain = subprocess.run(
-        ["ansible-vault", "view", "--vault-password-file", str(PROJECT / "inventories/example/vault-password"),
-         str(EXAMPLE_VARS / "vault.yml")],
-        check=True, capture_output=True, text=True,
+        [
+            "ansible-vault",
+            "view",
+            "--vault-password-file",
+            str(PROJECT / "inventories/example/vault-password"),
+            str(EXAMPLE_VARS / "vault.yml"),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     secrets = yaml.safe_load(plain)
     return {"test": secrets["vault_mail_password_test"], "hello": secrets["vault_mail_password_hello"]}

@@ -1,27 +1,32 @@
 """hello reads mail over IMAPS (993) and POP3S (995); no password travels in clear text on 143 or 110."""
 
 import pytest
-
 from conftest import unique_subject, wait_for_mail
 
 
 @pytest.fixture(scope="module")
 def delivered_subject(client, server, server_name, passwords):
     subject = unique_subject("read")
-    sent = client.run(f"swaks --server {server_name} --port 465 --tlsc --auth PLAIN --auth-user test "
-                      f"--auth-password '{passwords['test']}' --from test@hello.com --to hello@hello.com "
-                      f"--header 'Subject: {subject}'")
+    sent = client.run(
+        f"swaks --server {server_name} --port 465 --tlsc --auth PLAIN --auth-user test "
+        f"--auth-password '{passwords['test']}' --from test@hello.com --to hello@hello.com "
+        f"--header 'Subject: {subject}'"
+    )
     assert sent.rc == 0, sent.stdout
     assert wait_for_mail(server, "hello", subject)
     return subject
 
 
 def curl(client, url, password, *extra):
-    return client.run(f"curl --silent --show-error --insecure --max-time 20 -u 'hello:{password}' {' '.join(extra)} '{url}'")
+    return client.run(
+        f"curl --silent --show-error --insecure --max-time 20 -u 'hello:{password}' {' '.join(extra)} '{url}'"
+    )
 
 
 def test_imaps_reads_the_message(client, server_name, passwords, delivered_subject):
-    found = curl(client, f"imaps://{server_name}/INBOX", passwords["hello"], "-X", f"'SEARCH SUBJECT {delivered_subject}'")
+    found = curl(
+        client, f"imaps://{server_name}/INBOX", passwords["hello"], "-X", f"'SEARCH SUBJECT {delivered_subject}'"
+    )
     assert found.rc == 0, found.stderr
     uids = found.stdout.split()[2:]
     assert len(uids) == 1, found.stdout

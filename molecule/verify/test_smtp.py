@@ -3,7 +3,6 @@
 import shlex
 
 import pytest
-
 from conftest import unique_subject, wait_for_mail
 
 # swaks flags for each way in: implicit TLS on 465, STARTTLS on 587.
@@ -17,9 +16,25 @@ def swaks(client, server_name, *args):
 @pytest.mark.parametrize("port", [465, 587])
 def test_authenticated_submission_delivers(client, server, server_name, passwords, port):
     subject = unique_subject(f"auth-{port}")
-    result = swaks(client, server_name, "--port", str(port), TLS_MODES[port],
-                   "--auth", "PLAIN", "--auth-user", "test", "--auth-password", passwords["test"],
-                   "--from", "test@hello.com", "--to", "hello@hello.com", "--header", f"Subject: {subject}")
+    result = swaks(
+        client,
+        server_name,
+        "--port",
+        str(port),
+        TLS_MODES[port],
+        "--auth",
+        "PLAIN",
+        "--auth-user",
+        "test",
+        "--auth-password",
+        passwords["test"],
+        "--from",
+        "test@hello.com",
+        "--to",
+        "hello@hello.com",
+        "--header",
+        f"Subject: {subject}",
+    )
     assert result.rc == 0, result.stdout
     assert len(wait_for_mail(server, "hello", subject)) == 1
 
@@ -31,7 +46,7 @@ import base64, smtplib
 s = smtplib.SMTP({server_name!r}, 587, timeout=20)
 s.ehlo("client.example.net")
 print("AUTH offered:", s.has_extn("auth"))
-code, text = s.docmd("AUTH", "PLAIN " + base64.b64encode(b"\\0test\\0" + {passwords['test']!r}.encode()).decode())
+code, text = s.docmd("AUTH", "PLAIN " + base64.b64encode(b"\\0test\\0" + {passwords["test"]!r}.encode()).decode())
 print(code, text.decode())
 """
     out = client.check_output("python3 -c %s", script)
@@ -41,8 +56,23 @@ print(code, text.decode())
 
 
 def test_wrong_password_is_refused(client, server_name):
-    result = swaks(client, server_name, "--port", "465", "--tlsc", "--auth", "PLAIN", "--auth-user", "test",
-                   "--auth-password", "not-the-password", "--from", "test@hello.com", "--to", "hello@hello.com")
+    result = swaks(
+        client,
+        server_name,
+        "--port",
+        "465",
+        "--tlsc",
+        "--auth",
+        "PLAIN",
+        "--auth-user",
+        "test",
+        "--auth-password",
+        "not-the-password",
+        "--from",
+        "test@hello.com",
+        "--to",
+        "hello@hello.com",
+    )
     assert result.rc != 0
     assert "535 5.7.8" in result.stdout
 
@@ -55,7 +85,17 @@ def test_unauthenticated_relay_is_refused(client, server_name):
 
 def test_inbound_mail_for_the_domain_is_accepted(client, server, server_name):
     subject = unique_subject("inbound")
-    result = swaks(client, server_name, "--port", "25", "--from", "friend@example.net", "--to", "hello@hello.com",
-                   "--header", f"Subject: {subject}")
+    result = swaks(
+        client,
+        server_name,
+        "--port",
+        "25",
+        "--from",
+        "friend@example.net",
+        "--to",
+        "hello@hello.com",
+        "--header",
+        f"Subject: {subject}",
+    )
     assert result.rc == 0, result.stdout
     assert len(wait_for_mail(server, "hello", subject)) == 1

@@ -1,0 +1,138 @@
+"""Bad inventories fail in mail, before any role changes the host, naming the variable.
+
+Each case runs the real playbook against this controller (connection local)
+in check mode, so even a check that wrongly passed could not change anything.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import PROJECT
+
+GOOD: dict[str, Any] = {
+    "mail_domain": "hello.com",
+    "mail_hostname": "server.hello.com",
+    "mail_hosts_entries": [{"ip": "192.0.2.10", "names": ["server.hello.com", "server"]}],
+    "mail_users": [{"name": "test", "password": "pw-test"}, {"name": "hello", "password": "pw-hello"}],
+    "mail_networks": ["127.0.0.0/8"],
+    "mail_tls_mode": "selfsigned",
+    "mail_delivery": "local",
+}
+
+
+def without(key: str) -> dict[str, Any]:
+    inventory = copy.deepcopy(GOOD)
+    del inventory[key]
+    return inventory
+
+
+def with_(**changes: Any) -> dict[str, Any]:
+    return {**copy.deepcopy(GOOD), **changes}
+
+
+CASES = [
+    ("missing domain", without("mail_domain"), "mail_domain"),
+    ("domain without a dot", with_(mail_domain="hello"), "mail_domain 'hello' is not a domain name"),
+    ("domain with a space", with_(mail_domain="hello .com"), "mail_domain 'hello .com'"),
+    ("hostname not qualified", with_(mail_hostname="server"), "mail_hostname 'server' is not a fully qualified"),
+    ("users not a list", with_(mail_users={"name": "test"}), "mail_users"),
+    ("user without password", with_(mail_users=[{"name": "test"}]), "user 'test' needs exactly one of 'password'"),
+    (
+        "user with both secrets",
+        with_(mail_users=[{"name": "test", "password": "x", "password_hash": "$6$a$b"}]),
+        "user 'test' needs exactly one of",
+    ),
+    (
+        "password hash not crypt",
+        with_(mail_users=[{"name": "test", "password_hash": "plaintext"}]),
+        "user 'test' needs exactly one of",
+    ),
+    (
+        "duplicate user",
+        with_(mail_users=[{"name": "test", "password": "a"}, {"name": "test", "password": "b"}]),
+        "mail_users: 'test' must be a unique user name",
+    ),
+    ("reserved user", with_(mail_users=[{"name": "root", "password": "a"}]), "mail_users: 'root' must be"),
+    ("unknown tls mode", with_(mail_tls_mode="letsencrypt"), "mail_tls_mode"),
+    ("provided tls without files", with_(mail_tls_mode="provided"), "mail_tls_mode is 'provided', so mail_tls_cert"),
+    (
+        "provided tls missing file",
+        with_(mail_tls_mode="provided", mail_tls_cert="/nonexistent/cert.pem", mail_tls_key="/nonexistent/key.pem"),
+        "mail_tls_cert ('/nonexistent/cert.pem')",
+    ),
+    ("unknown delivery", with_(mail_delivery="mbox"), "mail_delivery"),
+    ("bad network", with_(mail_networks=["my office"]), "mail_networks: 'my office'"),
+    (
+        "bad hosts entry",
+        with_(mail_hosts_entries=[{"ip": "server", "names": ["x.hello.com"]}]),
+        "mail_hosts_entries: 'server'",
+    ),
+    ("unknown socket mode", with_(mail_auth_socket_mode="0777"), "mail_auth_socket_mode"),
+    ("role option of wrong type", with_(postfix_maincf_extra=["message_size_limit=1"]), "postfix_maincf_extra"),
+]
+
+
+def run_playbook(
+    tmp_path: Path,
+    inventory_vars: dict[str, Any],
+    playbook: Path = PROJECT / "site.yml",
+) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "group_vars").mkdir()
+    (tmp_path / "group_vars" / "mailservers.yml").write_text(yaml.safe_dump(inventory_vars))
+    (tmp_path / "hosts.yml").write_text(
+        yaml.safe_dump(
+            {
+                "mailservers": {
+                    "hosts": {
+                        "preflight": {
+                            "ansible_connection": "local",
+                            "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+                        }
+                    }
+                }
+            }
+        )
+    )
+    env = {
+        **os.environ,
+        "ANSIBLE_CONFIG": str(PROJECT / "ansible.cfg"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_CALLBACK_RESULT_FORMAT": "json",
+    }
+    return subprocess.run(
+        ["ansible-playbook", "--check", "-i", str(tmp_path / "hosts.yml"), str(playbook)],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize(("inventory_vars", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_inventory_fails_before_any_change(tmp_path, inventory_vars, message):
+    result = run_playbook(tmp_path, inventory_vars)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, f"got success, want a failure naming {message!r}"
+    assert message in output, f"want {message!r} in:\n{output[-3000:]}"
+    assert "mail_host : Ensure" not in output, "a role ran before the inventory was checked"
+    assert "changed=0" in output
+
+
+def test_good_inventory_passes_the_checks(tmp_path):
+    """The guide's values pass every check (only mail runs: this controller is no mail server)."""
+    playbook = tmp_path / "checks.yml"
+    playbook.write_text(
+        yaml.safe_dump(
+            [{"name": "Check the inventory", "hosts": "mailservers", "gather_subset": ["!all"], "roles": ["mail"]}]
+        )
+    )
+    result = run_playbook(tmp_path, GOOD, playbook)
+    assert result.returncode == 0, result.stdout[-3000:]
