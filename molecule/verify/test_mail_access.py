@@ -1,17 +1,17 @@
 """hello reads mail over IMAPS (993) and POP3S (995); no password travels in clear text on 143 or 110."""
 
 import pytest
-from conftest import unique_subject, wait_for_mail
+from conftest import send_with_swaks, unique_subject, wait_for_mail
 
 
 @pytest.fixture(scope="module")
 def delivered_subject(client, server, server_name, passwords):
     subject = unique_subject("read")
-    sent = client.run(
-        f"swaks --server {server_name} --port 465 --tlsc --auth PLAIN --auth-user test "
-        f"--auth-password '{passwords['test']}' --from test@hello.com --to hello@hello.com "
-        f"--header 'Subject: {subject}'"
+    options = (
+        f"--port 465 --tlsc --auth PLAIN --auth-user test --auth-password '{passwords['test']}' "
+        "--from test@hello.com --to hello@hello.com"
     )
+    sent = send_with_swaks(client, server_name, options, subject)
     assert sent.rc == 0, sent.stdout
     assert wait_for_mail(server, "hello", subject)
     return subject

@@ -53,3 +53,9 @@ def test_mail_user_has_private_maildir_and_hashed_password(server, user):
 def test_certificate_names_the_host_and_domain(server, inventory):
     text = server.run("openssl x509 -noout -ext subjectAltName -in /etc/ssl/certs/postdove-mail.pem").stdout
     assert f"DNS:{inventory['mail_hostname']}" in text and f"DNS:{inventory['mail_domain']}" in text
+
+
+def test_hosts_entries_are_one_managed_block(server):
+    hosts = server.file("/etc/hosts").content_string
+    block = hosts.split("# BEGIN postdove mail_hosts_entries\n")[1].split("# END postdove mail_hosts_entries")[0]
+    assert block == "127.0.1.1\tserver.hello.com server\n"

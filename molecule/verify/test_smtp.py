@@ -1,40 +1,21 @@
 """SMTP from another host: AUTH on 465 and 587 delivers; AUTH without TLS, a wrong password and relaying are refused."""
 
-import shlex
-
 import pytest
-from conftest import unique_subject, wait_for_mail
+from conftest import send_with_swaks, unique_subject, wait_for_mail
 
 # swaks flags for each way in: implicit TLS on 465, STARTTLS on 587.
 TLS_MODES = {465: "--tlsc", 587: "--tls"}
 
 
-def swaks(client, server_name, *args):
-    return client.run("swaks --server " + shlex.quote(server_name) + " " + " ".join(shlex.quote(a) for a in args))
+def auth_as_test(password: str) -> str:
+    return f"--auth PLAIN --auth-user test --auth-password '{password}' --from test@hello.com"
 
 
 @pytest.mark.parametrize("port", [465, 587])
 def test_authenticated_submission_delivers(client, server, server_name, passwords, port):
     subject = unique_subject(f"auth-{port}")
-    result = swaks(
-        client,
-        server_name,
-        "--port",
-        str(port),
-        TLS_MODES[port],
-        "--auth",
-        "PLAIN",
-        "--auth-user",
-        "test",
-        "--auth-password",
-        passwords["test"],
-        "--from",
-        "test@hello.com",
-        "--to",
-        "hello@hello.com",
-        "--header",
-        f"Subject: {subject}",
-    )
+    options = f"--port {port} {TLS_MODES[port]} {auth_as_test(passwords['test'])} --to hello@hello.com"
+    result = send_with_swaks(client, server_name, options, subject)
     assert result.rc == 0, result.stdout
     assert len(wait_for_mail(server, "hello", subject)) == 1
 
@@ -56,46 +37,22 @@ print(code, text.decode())
 
 
 def test_wrong_password_is_refused(client, server_name):
-    result = swaks(
-        client,
-        server_name,
-        "--port",
-        "465",
-        "--tlsc",
-        "--auth",
-        "PLAIN",
-        "--auth-user",
-        "test",
-        "--auth-password",
-        "not-the-password",
-        "--from",
-        "test@hello.com",
-        "--to",
-        "hello@hello.com",
-    )
+    options = f"--port 465 --tlsc {auth_as_test('not-the-password')} --to hello@hello.com"
+    result = send_with_swaks(client, server_name, options, unique_subject("wrong-password"))
     assert result.rc != 0
     assert "535 5.7.8" in result.stdout
 
 
 def test_unauthenticated_relay_is_refused(client, server_name):
-    result = swaks(client, server_name, "--port", "25", "--from", "spammer@example.net", "--to", "victim@example.org")
+    options = "--port 25 --from spammer@example.net --to victim@example.org"
+    result = send_with_swaks(client, server_name, options, unique_subject("relay"))
     assert result.rc != 0
     assert "554 5.7.1" in result.stdout and "Relay access denied" in result.stdout
 
 
 def test_inbound_mail_for_the_domain_is_accepted(client, server, server_name):
     subject = unique_subject("inbound")
-    result = swaks(
-        client,
-        server_name,
-        "--port",
-        "25",
-        "--from",
-        "friend@example.net",
-        "--to",
-        "hello@hello.com",
-        "--header",
-        f"Subject: {subject}",
-    )
+    options = "--port 25 --from friend@example.net --to hello@hello.com"
+    result = send_with_swaks(client, server_name, options, subject)
     assert result.rc == 0, result.stdout
     assert len(wait_for_mail(server, "hello", subject)) == 1
