@@ -51,11 +51,12 @@ def timed_playbook() -> tuple[float, int]:
 
 
 def add_bench_recipients(count: int) -> None:
-    """smtp-source numbers its recipients (1bench@, 2bench@, ...): alias each to its own user."""
+    """smtp-source numbers recipients (bench@, 1bench@ ... {count}bench@, in its own order): alias each to a user."""
     in_container(
         f"for i in $(seq 0 {count}); do id bench$i >/dev/null 2>&1 || useradd -m bench$i;"
         f" install -d -o bench$i -g bench$i -m 0700 /home/bench$i/Maildir;"
-        f' grep -q "^${{i}}bench:" /etc/aliases || echo "${{i}}bench: bench$i" >>/etc/aliases; done; newaliases'
+        f" alias=${{i}}bench; [ $i = 0 ] && alias=bench;"
+        f' grep -q "^$alias:" /etc/aliases || echo "$alias: bench$i" >>/etc/aliases; done; newaliases'
     )
 
 
