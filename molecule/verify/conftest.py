@@ -87,3 +87,8 @@ def wait_for_mail(server: testinfra.host.Host, user: str, token: str, timeout: f
 def send_with_swaks(client: testinfra.host.Host, server_name: str, options: str, subject: str):
     """Send one message with swaks from the client container; `options` are swaks flags, shell-quoted."""
     return client.run(f"swaks --server {server_name} {options} --header 'Subject: {subject}'")
+
+
+@pytest.fixture(scope="session")
+def tls_mode() -> str:
+    return os.environ.get("POSTDOVE_TLS_MODE", "selfsigned")

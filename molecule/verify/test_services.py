@@ -59,3 +59,29 @@ def test_hosts_entries_are_one_managed_block(server):
     hosts = server.file("/etc/hosts").content_string
     block = hosts.split("# BEGIN postdove mail_hosts_entries\n")[1].split("# END postdove mail_hosts_entries")[0]
     assert block == "127.0.1.1\tserver.hello.com server\n"
+
+
+def test_certificate_comes_from_the_tls_mode(server, tls_mode):
+    subject = server.run("openssl x509 -noout -subject -in /etc/ssl/certs/postdove-mail.pem").stdout
+    assert ("postdove provided test" in subject) == (tls_mode == "provided"), subject
+
+
+@pytest.mark.parametrize(
+    ("validator", "config_file", "broken_line"),
+    [
+        ("postdove-validate-postfix", "main.cf", "smtpd_tls_securty_level = may"),
+        ("postdove-validate-postfix", "master.cf", "bogus unix - - n - -"),
+        ("postdove-validate-dovecot", "conf.d/10-ssl.conf", "ssl_min_protocl = TLSv1.2"),
+        ("postdove-validate-dovecot", "dovecot.conf", "protocols = imap {"),
+    ],
+)
+def test_validator_refuses_a_broken_config_and_leaves_the_live_one(server, validator, config_file, broken_line):
+    """The roles' `validate:` step: a typo must fail it, and the live file must not change."""
+    live = "/etc/postfix/" if validator.endswith("postfix") else "/etc/dovecot/"
+    before = server.file(live + config_file).sha256sum
+    result = server.run(
+        f"cp {live}{config_file} /tmp/candidate && echo '{broken_line}' >>/tmp/candidate && "
+        f"{validator} /tmp/candidate {config_file}"
+    )
+    assert result.rc != 0, f"{validator} accepted {broken_line!r}"
+    assert server.file(live + config_file).sha256sum == before
