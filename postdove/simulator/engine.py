@@ -1,0 +1,402 @@
+"""engine - the queue manager as a discrete-event simulation (spec §1-§3, §8).
+
+DESCRIPTION
+    Messages arrive in `incoming`; qmgr admits one file per loop pass,
+    alternating the incoming and deferred scans and preferring incoming when
+    the active queue is full (§1.5); a deferred file is admitted at a deferred
+    scan tick (every queue_run_delay) once time() >= mtime - 1 (§1.6). Each
+    message's recipients are grouped per destination into entries of at most
+    the recipient limit (§3.3) and delivered over one `smtp` transport whose
+    agents are capped by default_process_limit, within each destination's
+    concurrency window (§3.6). A site failure throttles the window; a dead
+    destination's waiting entries are deferred through `retry` and new ones
+    go there directly until minimal_backoff_time revives it (§3.8). A finished
+    message is removed, or deferred with the age-based cool-down, or expired
+    with a non-delivery notice (§2).
+
+LIMITATIONS
+    One transport; no preemption (exact while no message has 15 or more
+    entries, §3.5); no in_flow_delay throttle, rate delays, delay warnings or
+    agent crashes yet; agents start without the 2-pending allocation delay.
+    Notices to domains outside the scenario count as delivered at once.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from postdove.simulator import backoff
+from postdove.simulator.events import LogRecord, QueueSizes
+from postdove.simulator.params import QmgrParams
+from postdove.simulator.scenario import Scenario
+from postdove.simulator.window import ConcurrencyWindow, Feedback
+
+SITE_FAILURES = {"refuse", "timeout", "greet_421"}
+DONT_WAIT, WAIT = True, False
+
+
+@dataclass
+class Recipient:
+    address: str
+    destination: str
+    status: str = "pending"  # pending, sent, bounced, expired
+    reason: str = ""
+    done_time: float | None = None
+
+
+@dataclass
+class Message:
+    qid: str
+    sender: str
+    recipients: list[Recipient]
+    arrival: float
+    create_time: int
+    mtime: int
+    size: int = 1024
+    active_time: float = 0.0
+    refcount: int = 0
+    deferred_now: bool = False
+    bounced_now: list[Recipient] = field(default_factory=list)
+
+
+@dataclass
+class Entry:
+    message: Message
+    recipients: list[Recipient]
+
+
+@dataclass
+class DestinationQueue:
+    name: str
+    window: ConcurrencyWindow
+    todo: deque[Entry] = field(default_factory=deque)
+    busy: int = 0
+    dsn_reason: str = ""
+
+
+@dataclass
+class Totals:
+    arrived: int = 0
+    delivered: int = 0
+    bounced: int = 0
+    expired: int = 0
+    notices: int = 0
+    attempts: int = 0
+    latencies: list[float] = field(default_factory=list)
+
+
+class Simulation:
+    """Run a scenario under the given parameters; observers receive LogRecord and QueueSizes."""
+
+    def __init__(
+        self, scenario: Scenario, params: QmgrParams, observe: Callable[[LogRecord | QueueSizes], None] | None = None
+    ) -> None:
+        self.scenario = scenario
+        self.params = params
+        self.observe = observe or (lambda _: None)
+        self.destinations = {d.name: d for d in scenario.destinations}
+        self.now = 0.0
+        self.totals = Totals()
+        self._events: list[tuple[float, int, Callable[[], None]]] = []
+        self._seq = itertools.count()
+        self._qids = itertools.count(1)
+        self.incoming: deque[Message] = deque()
+        self.deferred: dict[str, Message] = {}
+        self.active: dict[str, Message] = {}
+        self._deferred_scan: deque[str] = deque()
+        self._deferred_rescan = False
+        self._first_scan = 0  # 0 = incoming, 1 = deferred
+        self.queues: dict[str, DestinationQueue] = {}
+        self._rr: deque[str] = deque()  # round robin over destination queues
+        self.agents_busy = 0
+        self.recipient_limit = params.default_destination_recipient_limit
+        self.positive = Feedback.parse(params.default_destination_concurrency_positive_feedback)
+        self.negative = Feedback.parse(params.default_destination_concurrency_negative_feedback)
+
+    # -- event plumbing ---------------------------------------------------------------------
+    def at(self, time: float, action: Callable[[], None]) -> None:
+        heapq.heappush(self._events, (time, next(self._seq), action))
+
+    def log(self, process: str, text: str) -> None:
+        self.observe(LogRecord(self.now, process, text))
+
+    def run(self, progress: Callable[[float], None] | None = None) -> Totals:
+        for arrival in self.scenario.arrivals:
+            for i, time in enumerate(arrival.times()):
+                rcpts = [
+                    Recipient(f"user{(i * arrival.recipients + r) % 1000}@{dest}", dest)
+                    for r in range(arrival.recipients)
+                    for dest in [arrival.destinations[(i * arrival.recipients + r) % len(arrival.destinations)]]
+                ]
+                self.at(time, lambda s=arrival.sender, r=rcpts: self.arrive(s, r))
+        # qmgr starts at 0: a deferred scan now and every queue_run_delay (§1.4).
+        self.at(0.0, self.deferred_tick)
+        self.at(0.0, self.sample)
+        while self._events and self._events[0][0] <= self.scenario.duration:
+            self.now, _, action = heapq.heappop(self._events)
+            action()
+            while self.qmgr_loop():
+                pass
+            if progress:
+                progress(self.now)
+        self.now = self.scenario.duration
+        return self.totals
+
+    def sample(self) -> None:
+        self.observe(QueueSizes(self.now, len(self.incoming), len(self.active), len(self.deferred)))
+        self.at(math.floor(self.now) + 1, self.sample)
+
+    # -- arrivals and scans ---------------------------------------------------------------------
+    def arrive(self, sender: str, recipients: list[Recipient]) -> Message:
+        qid = f"{next(self._qids):010X}"
+        second = math.floor(self.now)
+        message = Message(qid, sender, recipients, self.now, second, second)
+        self.incoming.append(message)
+        self.totals.arrived += 1
+        return message
+
+    def deferred_tick(self) -> None:
+        if self._deferred_scan:
+            self._deferred_rescan = True
+        else:
+            self._deferred_scan = deque(sorted(self.deferred))
+        self.at(math.floor(self.now) + self.params.queue_run_delay, self.deferred_tick)
+
+    def _next_from(self, scan: int) -> Message | bool | None:
+        """The next file of a scan: a message, False if it was not eligible, None at the end."""
+        second = math.floor(self.now)
+        if scan == 0:
+            if not self.incoming:
+                return None
+            if not backoff.is_eligible(second, self.incoming[0].mtime):
+                return False
+            return self.incoming.popleft()
+        while self._deferred_scan:
+            qid = self._deferred_scan.popleft()
+            message = self.deferred.get(qid)
+            if message is None:
+                continue
+            if not backoff.is_eligible(second, message.mtime):
+                return False
+            return self.deferred.pop(qid)
+        if self._deferred_rescan:
+            self._deferred_rescan = False
+            self._deferred_scan = deque(sorted(self.deferred))
+        return None
+
+    def qmgr_loop(self) -> bool:
+        """One pass of qmgr_loop(): start deliveries, then admit at most one file (§1.5)."""
+        self.drain()
+        result = WAIT
+        last = self._first_scan
+        for k in range(2):
+            if len(self.active) >= self.params.qmgr_message_active_limit:
+                break
+            scan = (self._first_scan + k) % 2
+            last = scan
+            found = self._next_from(scan)
+            if found is None:
+                continue
+            result = DONT_WAIT
+            if found is not False:
+                self.admit(found)  # type: ignore[arg-type]
+                break
+        if len(self.active) < self.params.qmgr_message_active_limit:
+            self._first_scan = (last + 1) % 2
+        else:
+            self._first_scan = 0
+        return result
+
+    # -- the active queue -------------------------------------------------------------------
+    def admit(self, message: Message) -> None:
+        message.active_time = self.now
+        message.deferred_now = False
+        message.bounced_now = []
+        self.active[message.qid] = message
+        self.log(
+            "qmgr",
+            f"{message.qid}: from=<{message.sender}>, size={message.size}, "
+            f"nrcpt={len(message.recipients)} (queue active)",
+        )
+        pending: dict[str, list[Recipient]] = {}
+        for rcpt in message.recipients:
+            if rcpt.status == "pending":
+                pending.setdefault(rcpt.destination, []).append(rcpt)
+        entries: list[tuple[DestinationQueue, Entry]] = []
+        for destination, rcpts in pending.items():
+            queue = self.queue_for(destination)
+            for i in range(0, len(rcpts), self.recipient_limit or len(rcpts)):
+                entries.append((queue, Entry(message, rcpts[i : i + (self.recipient_limit or len(rcpts))])))
+        message.refcount = len(entries)
+        for queue, entry in entries:
+            if queue.window.dead:
+                self.suspend(entry, queue)  # resolved straight to `retry` (§3.2 step 7)
+            else:
+                queue.todo.append(entry)
+        if not entries:
+            self.active_done(message)
+
+    def queue_for(self, destination: str) -> DestinationQueue:
+        queue = self.queues.get(destination)
+        if queue is None:
+            window = ConcurrencyWindow(
+                self.params.initial_destination_concurrency,
+                self.params.default_destination_concurrency_limit,
+                self.positive,
+                self.negative,
+                self.params.default_destination_concurrency_failed_cohort_limit,
+            )
+            queue = self.queues[destination] = DestinationQueue(destination, window)
+            self._rr.append(destination)
+        return queue
+
+    def drain(self) -> None:
+        """Start deliveries while agents and windows allow, round robin over destinations (§3.4, §3.5)."""
+        while self.agents_busy < self.params.default_process_limit:
+            for _ in range(len(self._rr)):
+                name = self._rr[0]
+                self._rr.rotate(-1)
+                queue = self.queues[name]
+                if queue.todo and queue.window.window > queue.busy:
+                    self.deliver(queue, queue.todo.popleft())
+                    break
+            else:
+                return
+
+    def deliver(self, queue: DestinationQueue, entry: Entry) -> None:
+        phase = self.destinations[queue.name].phase_at(self.now)
+        duration = self.params.smtp_connect_timeout if phase.behaviour == "timeout" else phase.latency
+        queue.busy += 1
+        self.agents_busy += 1
+        self.totals.attempts += 1
+        self.at(self.now + max(duration, 0.001), lambda: self.delivery_done(queue, entry, phase.behaviour))
+
+    def delivery_done(self, queue: DestinationQueue, entry: Entry, behaviour: str) -> None:
+        message = entry.message
+        relay = f"{queue.name}[192.0.2.1]:25"
+        dsn, status, reason = outcome(behaviour, relay)
+        shown_relay = "none" if behaviour in {"refuse", "timeout"} else relay
+        for rcpt in entry.recipients:
+            self.record(message, rcpt, "smtp", shown_relay, dsn, status, reason)
+        if behaviour in SITE_FAILURES:
+            was_alive = not queue.window.dead
+            queue.window.throttle()
+            if was_alive and queue.window.dead:
+                queue.dsn_reason = reason
+                self.at(math.floor(self.now) + self.params.minimal_backoff_time, lambda: self.revive(queue))
+                while queue.todo:
+                    self.suspend(queue.todo.popleft(), queue)
+        else:
+            queue.window.unthrottle(queue.busy)
+        queue.busy -= 1
+        self.agents_busy -= 1
+        self.entry_done(message)
+        self.forget_if_idle(queue)
+
+    def suspend(self, entry: Entry, queue: DestinationQueue) -> None:
+        """The `retry` service defers an entry for a dead destination without connecting (L7)."""
+        reason = f"delivery temporarily suspended: {queue.dsn_reason}"
+        for rcpt in entry.recipients:
+            self.record(entry.message, rcpt, "error", "none", "4.4.1", "deferred", reason)
+        self.entry_done(entry.message)
+
+    def record(
+        self, message: Message, rcpt: Recipient, process: str, relay: str, dsn: str, status: str, reason: str
+    ) -> None:
+        if status == "sent":
+            rcpt.status, rcpt.done_time = "sent", self.now
+            self.totals.delivered += 1
+            self.totals.latencies.append(self.now - message.arrival)
+        elif status == "bounced":
+            rcpt.status, rcpt.done_time = "bounced", self.now
+            message.bounced_now.append(rcpt)
+            self.totals.bounced += 1
+        else:
+            message.deferred_now = True
+        rcpt.reason = reason
+        delay = self.now - message.arrival
+        self.log(
+            process,
+            f"{message.qid}: to=<{rcpt.address}>, relay={relay}, delay={format_tv(delay)}, "
+            f"delays={format_tv(message.active_time - message.arrival)}/0/0/"
+            f"{format_tv(self.now - message.active_time)}, dsn={dsn}, status={status} ({reason})",
+        )
+
+    def revive(self, queue: DestinationQueue) -> None:
+        queue.window.unthrottle(queue.busy)
+        self.forget_if_idle(queue)
+
+    def forget_if_idle(self, queue: DestinationQueue) -> None:
+        """qmgr_queue_done: an empty, live queue is freed and its window forgotten."""
+        if not queue.todo and queue.busy == 0 and not queue.window.dead and queue.name in self.queues:
+            del self.queues[queue.name]
+            self._rr.remove(queue.name)
+
+    def entry_done(self, message: Message) -> None:
+        message.refcount -= 1
+        if message.refcount == 0:
+            self.active_done(message)
+
+    def active_done(self, message: Message) -> None:
+        """qmgr_active_done: bounce notice, then expiry or deferral, else removal (§1.8, §2)."""
+        del self.active[message.qid]
+        if message.bounced_now:
+            self.notice(message, "sender non-delivery notification")
+        if message.deferred_now:
+            second = math.floor(self.now)
+            if backoff.is_expired(self.params, second, message.create_time, null_sender=not message.sender):
+                self.log("qmgr", f"{message.qid}: from=<{message.sender}>, status=expired, returned to sender")
+                for rcpt in message.recipients:
+                    if rcpt.status == "pending":
+                        rcpt.status, rcpt.done_time = "expired", self.now
+                        self.totals.expired += 1
+                self.notice(message, "sender non-delivery notification")
+            else:
+                message.mtime = second + backoff.cooldown(self.params, second, message.create_time)
+                self.deferred[message.qid] = message
+                return
+        self.log("qmgr", f"{message.qid}: removed")
+
+    def notice(self, message: Message, kind: str) -> None:
+        """A notice to the sender is a new message with a null sender; none for a null sender (§2.5)."""
+        if not message.sender:
+            return
+        domain = message.sender.rpartition("@")[2]
+        self.totals.notices += 1
+        if domain in self.destinations:
+            notice = self.arrive("", [Recipient(message.sender, domain)])
+            self.totals.arrived -= 1
+            self.log("bounce", f"{message.qid}: {kind}: {notice.qid}")
+        else:
+            self.log("bounce", f"{message.qid}: {kind}: {next(self._qids):010X}")
+
+
+def outcome(behaviour: str, relay: str) -> tuple[str, str, str]:
+    """The (dsn, status, reason) smtp(8) logs for a destination's behaviour."""
+    reply = f"host {relay} said:"
+    return {
+        "accept": ("2.0.0", "sent", "250 2.0.0 Ok: queued"),
+        "defer": ("4.2.0", "deferred", f"{reply} 451 4.2.0 try again later (in reply to RCPT TO command)"),
+        "bounce": ("5.1.1", "bounced", f"{reply} 550 5.1.1 user unknown (in reply to RCPT TO command)"),
+        "refuse": ("4.4.1", "deferred", f"connect to {relay}: Connection refused"),
+        "timeout": ("4.4.1", "deferred", f"connect to {relay}: Connection timed out"),
+        "greet_421": ("4.3.2", "deferred", f"host {relay} refused to talk to me: 421 4.3.2 busy"),
+    }[behaviour]
+
+
+def format_tv(value: float) -> str:
+    """Postfix's delay format: 2 significant digits, <0.005 as 0, integers from 10 (format_tv.c)."""
+    if value < 0.005:
+        return "0"
+    if value < 1:
+        text = f"{math.floor(value * 100 + 0.5) / 100:.2f}"
+    elif value < 10:
+        text = f"{math.floor(value * 10 + 0.5) / 10:.1f}"
+    else:
+        return str(math.floor(value + 0.5))
+    return text.rstrip("0").rstrip(".")
