@@ -27,13 +27,13 @@ import heapq
 import itertools
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from postdove.simulator import backoff
-from postdove.simulator.events import LogRecord, QueueSizes
+from postdove.simulator.events import LogRecord, QueuedMessage, QueueSizes, QueueSnapshot
 from postdove.simulator.params import QmgrParams
-from postdove.simulator.scenario import Scenario
+from postdove.simulator.scenario import Arrival, Scenario
 from postdove.simulator.window import ConcurrencyWindow, Feedback
 
 SITE_FAILURES = {"refuse", "timeout", "greet_421"}
@@ -88,15 +88,23 @@ class Totals:
     notices: int = 0
     attempts: int = 0
     latencies: list[float] = field(default_factory=list)
+    events: int = 0
 
 
 class Simulation:
-    """Run a scenario under the given parameters; observers receive LogRecord and QueueSizes."""
+    """Run a scenario under the given parameters; observers receive the records of events.py."""
 
     def __init__(
-        self, scenario: Scenario, params: QmgrParams, observe: Callable[[LogRecord | QueueSizes], None] | None = None
+        self,
+        scenario: Scenario,
+        params: QmgrParams,
+        observe: Callable[[LogRecord | QueueSizes | QueueSnapshot], None] | None = None,
+        snapshot_times: tuple[float, ...] = (),
+        mail_log: bool = True,
     ) -> None:
         self.scenario = scenario
+        # Formatting log text is most of the cost of a large run; skip it when nobody reads it.
+        self.mail_log = mail_log
         self.params = params
         self.observe = observe or (lambda _: None)
         self.destinations = {d.name: d for d in scenario.destinations}
@@ -117,6 +125,7 @@ class Simulation:
         self.recipient_limit = params.default_destination_recipient_limit
         self.positive = Feedback.parse(params.default_destination_concurrency_positive_feedback)
         self.negative = Feedback.parse(params.default_destination_concurrency_negative_feedback)
+        self.snapshot_times = snapshot_times
 
     # -- event plumbing ---------------------------------------------------------------------
     def at(self, time: float, action: Callable[[], None]) -> None:
@@ -125,20 +134,39 @@ class Simulation:
     def log(self, process: str, text: str) -> None:
         self.observe(LogRecord(self.now, process, text))
 
-    def run(self, progress: Callable[[float], None] | None = None) -> Totals:
-        for arrival in self.scenario.arrivals:
+    def arrivals(self) -> Iterator[tuple[float, str, list[Recipient]]]:
+        """Every arrival in time order, made as it is needed (a million need not sit in the heap)."""
+
+        def one_pattern(arrival: Arrival) -> Iterator[tuple[float, str, list[Recipient]]]:
+            per = arrival.recipients
+            names = arrival.destinations
             for i, time in enumerate(arrival.times()):
-                rcpts = [
-                    Recipient(f"user{(i * arrival.recipients + r) % 1000}@{dest}", dest)
-                    for r in range(arrival.recipients)
-                    for dest in [arrival.destinations[(i * arrival.recipients + r) % len(arrival.destinations)]]
-                ]
-                self.at(time, lambda s=arrival.sender, r=rcpts: self.arrive(s, r))
+                rcpts = []
+                for r in range(per):
+                    n = i * per + r
+                    dest = names[n % len(names)]
+                    rcpts.append(Recipient(f"user{n % 1000}@{dest}", dest))
+                yield time, arrival.sender, rcpts
+
+        return heapq.merge(*(one_pattern(a) for a in self.scenario.arrivals), key=lambda item: item[0])
+
+    def run(self, progress: Callable[[float], None] | None = None) -> Totals:
+        pending = self.arrivals()
+
+        def next_arrival() -> None:
+            item = next(pending, None)
+            if item is not None:
+                self.at(item[0], lambda: (self.arrive(item[1], item[2]), next_arrival()))
+
+        next_arrival()
         # qmgr starts at 0: a deferred scan now and every queue_run_delay (§1.4).
         self.at(0.0, self.deferred_tick)
         self.at(0.0, self.sample)
+        for time in self.snapshot_times:
+            self.at(time, self.snapshot)
         while self._events and self._events[0][0] <= self.scenario.duration:
             self.now, _, action = heapq.heappop(self._events)
+            self.totals.events += 1
             action()
             while self.qmgr_loop():
                 pass
@@ -150,6 +178,21 @@ class Simulation:
     def sample(self) -> None:
         self.observe(QueueSizes(self.now, len(self.incoming), len(self.active), len(self.deferred)))
         self.at(math.floor(self.now) + 1, self.sample)
+
+    def snapshot(self) -> None:
+        queued = []
+        for name, messages in (
+            ("incoming", self.incoming),
+            ("active", self.active.values()),
+            ("deferred", self.deferred.values()),
+        ):
+            for m in messages:
+                domains = tuple(r.destination for r in m.recipients if r.status == "pending")
+                queued.append(QueuedMessage(name, m.arrival, m.sender, domains))
+        self.observe(QueueSnapshot(self.now, tuple(queued)))
+
+    def queued(self) -> int:
+        return len(self.incoming) + len(self.active) + len(self.deferred)
 
     # -- arrivals and scans ---------------------------------------------------------------------
     def arrive(self, sender: str, recipients: list[Recipient]) -> Message:
@@ -218,11 +261,12 @@ class Simulation:
         message.deferred_now = False
         message.bounced_now = []
         self.active[message.qid] = message
-        self.log(
-            "qmgr",
-            f"{message.qid}: from=<{message.sender}>, size={message.size}, "
-            f"nrcpt={len(message.recipients)} (queue active)",
-        )
+        if self.mail_log:
+            self.log(
+                "qmgr",
+                f"{message.qid}: from=<{message.sender}>, size={message.size}, "
+                f"nrcpt={len(message.recipients)} (queue active)",
+            )
         pending: dict[str, list[Recipient]] = {}
         for rcpt in message.recipients:
             if rcpt.status == "pending":
@@ -319,6 +363,8 @@ class Simulation:
         else:
             message.deferred_now = True
         rcpt.reason = reason
+        if not self.mail_log:
+            return
         delay = self.now - message.arrival
         self.log(
             process,
@@ -360,7 +406,8 @@ class Simulation:
                 message.mtime = second + backoff.cooldown(self.params, second, message.create_time)
                 self.deferred[message.qid] = message
                 return
-        self.log("qmgr", f"{message.qid}: removed")
+        if self.mail_log:
+            self.log("qmgr", f"{message.qid}: removed")
 
     def notice(self, message: Message, kind: str) -> None:
         """A notice to the sender is a new message with a null sender; none for a null sender (§2.5)."""

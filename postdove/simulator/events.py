@@ -25,3 +25,21 @@ class QueueSizes:
     incoming: int
     active: int
     deferred: int
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """A message in incoming, active or deferred, as qshape sees it: its arrival and pending recipients' domains."""
+
+    queue: str
+    arrival: float
+    sender: str
+    recipient_domains: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    """Every queued message at `time` (taken at the times the caller asked for)."""
+
+    time: float
+    messages: tuple[QueuedMessage, ...]

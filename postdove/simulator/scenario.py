@@ -40,6 +40,7 @@ class Phase(Strict):
 class Destination(Strict):
     name: str = Field(min_length=1)
     phases: list[Phase] = Field(min_length=1)
+    port: int | None = Field(None, ge=1, le=65535, description="the test MX port that plays it (validation)")
 
     @model_validator(mode="after")
     def phases_in_order(self) -> Destination:

@@ -1,0 +1,78 @@
+"""compare - hold a real Postfix's mail log to the simulator's prediction (spec §6.5 tolerances).
+
+Queue IDs and directory scan order differ between the two, so messages are
+compared as groups: the counts of delivery results per (process, status),
+the sorted times of all delivery results and of all active-queue entries
+(each within the tolerance), each message's number of attempts, and the
+expiries.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from postdove.simulator.logparse import MessageEvents
+
+
+@dataclass
+class Comparison:
+    problems: list[str] = field(default_factory=list)
+    checked: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def check(self, condition: bool, problem: str) -> None:
+        self.checked += 1
+        if not condition:
+            self.problems.append(problem)
+
+
+def within(got: list[float], want: list[float], tolerance: float) -> list[str]:
+    misses = [
+        f"#{i}: real {g:g} s, predicted {w:g} s"
+        for i, (g, w) in enumerate(zip(got, want, strict=False))
+        if abs(g - w) > tolerance
+    ]
+    return misses[:5]
+
+
+def compare(
+    real: list[MessageEvents], predicted: list[MessageEvents], until: float, tolerance: float = 2.0
+) -> Comparison:
+    """Compare the events up to `until` seconds after the first arrival."""
+    result = Comparison()
+    result.check(len(real) == len(predicted), f"messages: real {len(real)}, predicted {len(predicted)}")
+
+    def deliveries(messages: list[MessageEvents]) -> list[tuple[float, str, str]]:
+        return sorted(d for m in messages for d in m.deliveries if d[0] <= until)
+
+    real_d, pred_d = deliveries(real), deliveries(predicted)
+    real_counts = Counter((p, s) for _, p, s in real_d)
+    pred_counts = Counter((p, s) for _, p, s in pred_d)
+    result.check(
+        real_counts == pred_counts, f"delivery results: real {dict(real_counts)}, predicted {dict(pred_counts)}"
+    )
+    misses = within([t for t, _, _ in real_d], [t for t, _, _ in pred_d], tolerance)
+    result.check(not misses, f"delivery times beyond ±{tolerance:g} s: {misses}")
+
+    real_a = sorted(t for m in real for t in m.attempts if t <= until)
+    pred_a = sorted(t for m in predicted for t in m.attempts if t <= until)
+    result.check(len(real_a) == len(pred_a), f"active-queue entries: real {len(real_a)}, predicted {len(pred_a)}")
+    misses = within(real_a, pred_a, tolerance)
+    result.check(not misses, f"active-queue entry times beyond ±{tolerance:g} s: {misses}")
+
+    attempts = sorted(len([t for t in m.attempts if t <= until]) for m in real)
+    predicted_attempts = sorted(len([t for t in m.attempts if t <= until]) for m in predicted)
+    result.check(
+        attempts == predicted_attempts, f"attempts per message: real {attempts}, predicted {predicted_attempts}"
+    )
+    real_exp = sorted(m.expired_at for m in real if m.expired_at is not None and m.expired_at <= until)
+    pred_exp = sorted(m.expired_at for m in predicted if m.expired_at is not None and m.expired_at <= until)
+    result.check(
+        len(real_exp) == len(pred_exp) and not within(real_exp, pred_exp, tolerance),
+        f"expiries: real {real_exp}, predicted {pred_exp}",
+    )
+    return result

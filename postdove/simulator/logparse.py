@@ -1,0 +1,56 @@
+"""logparse - read a Postfix mail log (real or simulated) into per-message delivery events.
+
+Only what the comparison needs: when each message entered the active
+queue, every `to=<...>, status=...` line with its process, and expiries.
+Times are seconds since the first tracked arrival; syslog stamps have one-second resolution.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+LINE = re.compile(r"^(\w{3}) +(\d+) (\d\d:\d\d:\d\d) \S+ postfix/([\w/-]+)\[\d+\]: (.*)$")
+ACTIVE = re.compile(r"^([0-9A-F]+): from=<([^>]*)>, size=\d+, nrcpt=(\d+) \(queue active\)$")
+DELIVERY = re.compile(r"^([0-9A-F]+): to=<([^>]*)>, .*status=(\w+)")
+EXPIRED = re.compile(r"^([0-9A-F]+): from=<([^>]*)>, status=expired, returned to sender$")
+
+
+@dataclass
+class MessageEvents:
+    qid: str
+    first_active: float
+    attempts: list[float] = field(default_factory=list)  # times of the message's entries into the active queue
+    deliveries: list[tuple[float, str, str]] = field(default_factory=list)  # (time, process, status)
+    expired_at: float | None = None
+
+
+def stamp_seconds(month: str, day: str, clock: str) -> float:
+    moment = dt.datetime.strptime(f"2026 {month} {day} {clock}", "%Y %b %d %H:%M:%S")
+    return moment.timestamp()
+
+
+def parse(lines: Iterable[str], sender: str) -> list[MessageEvents]:
+    """The messages from `sender` in order of first arrival in the active queue (notices, from <>, are left out)."""
+    messages: dict[str, MessageEvents] = {}
+    origin: float | None = None
+    for line in lines:
+        match = LINE.match(line.rstrip("\n"))
+        if not match:
+            continue
+        month, day, clock, process, text = match.groups()
+        seconds = stamp_seconds(month, day, clock)
+        if active := ACTIVE.match(text):
+            qid, from_, _ = active.groups()
+            if from_ != sender:
+                continue
+            origin = seconds if origin is None else origin
+            message = messages.setdefault(qid, MessageEvents(qid, seconds - origin))
+            message.attempts.append(seconds - origin)
+        elif (delivery := DELIVERY.match(text)) and delivery.group(1) in messages and origin is not None:
+            messages[delivery.group(1)].deliveries.append((seconds - origin, process.split("/")[-1], delivery.group(3)))
+        elif (expired := EXPIRED.match(text)) and expired.group(1) in messages and origin is not None:
+            messages[expired.group(1)].expired_at = seconds - origin
+    return sorted(messages.values(), key=lambda m: (m.first_active, m.qid))

@@ -1,0 +1,59 @@
+"""run - one simulation with its outputs: summary, mail log, qshape tables and a plot.
+
+The CLI's `postdove simulate` is a thin wrapper around run_scenario().
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from postdove.simulator import maillog, params, plot, report, scenario
+from postdove.simulator.engine import Simulation
+from postdove.simulator.events import LogRecord, QueueSizes, QueueSnapshot
+
+
+@dataclass
+class Results:
+    summary: report.Summary
+    snapshots: list[QueueSnapshot]
+    samples: list[QueueSizes]
+    events: int
+
+
+def load_params(spec: scenario.Scenario, maincf: Path | None) -> params.QmgrParams:
+    """Defaults of the scenario's Postfix version, then its maincf block, then a real main.cf if given."""
+    text = spec.maincf_text()
+    if maincf is not None:
+        text += "\n" + maincf.read_text()
+    return params.from_maincf(text, spec.postfix_version)
+
+
+def run_scenario(
+    spec: scenario.Scenario,
+    qmgr: params.QmgrParams,
+    log: TextIO | None = None,
+    snapshot_times: tuple[float, ...] = (),
+    progress: Callable[[float], None] | None = None,
+) -> Results:
+    snapshots: list[QueueSnapshot] = []
+    samples: list[QueueSizes] = []
+
+    def observe(record: LogRecord | QueueSizes | QueueSnapshot) -> None:
+        if isinstance(record, LogRecord):
+            if log is not None:
+                log.write(maillog.format_line(record) + "\n")
+        elif isinstance(record, QueueSizes):
+            samples.append(record)
+        else:
+            snapshots.append(record)
+
+    simulation = Simulation(spec, qmgr, observe, snapshot_times, mail_log=log is not None)
+    totals = simulation.run(progress)
+    return Results(report.summarize(totals, simulation.queued()), snapshots, samples, totals.events)
+
+
+def write_plot(results: Results, path: Path, title: str) -> None:
+    plot.queue_sizes_png(results.samples, path, title)
