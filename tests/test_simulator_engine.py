@@ -45,6 +45,17 @@ def test_t1_retry_schedule_and_expiry():
     assert (totals.expired, totals.notices) == (1, 1)
 
 
+def test_t5_one_delay_warning_at_the_first_failure_after_warn_time():
+    _, totals, lines = simulate(
+        [{"kind": "burst", "count": 1, "destinations": ["closed.test"]}],
+        [behaving("closed.test", "refuse", 0)],
+        maincf=RIG + "delay_warning_time = 10s\n",
+    )
+    warnings = [int(r.time) for r in lines if "sender delay notification" in r.text]
+    assert warnings == [11]
+    assert totals.notices == 2  # the warning and the non-delivery notice
+
+
 def test_t2c_zero_lifetime_tries_once():
     _, totals, lines = simulate(
         [{"kind": "burst", "count": 1, "destinations": ["closed.test"]}],

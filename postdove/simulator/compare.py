@@ -3,8 +3,8 @@
 Queue IDs and directory scan order differ between the two, so messages are
 compared as groups: the counts of delivery results per (process, status),
 the sorted times of all delivery results and of all active-queue entries
-(each within the tolerance), each message's number of attempts, and the
-expiries.
+(each within the tolerance), each message's number of attempts, the
+expiries, and the non-delivery and delay notices sent.
 """
 
 from __future__ import annotations
@@ -74,5 +74,12 @@ def compare(
     result.check(
         len(real_exp) == len(pred_exp) and not within(real_exp, pred_exp, tolerance),
         f"expiries: real {real_exp}, predicted {pred_exp}",
+    )
+    real_n = sorted((t, kind) for m in real for t, kind in m.notices if t <= until)
+    pred_n = sorted((t, kind) for m in predicted for t, kind in m.notices if t <= until)
+    result.check(
+        [k for _, k in real_n] == [k for _, k in pred_n]
+        and not within([t for t, _ in real_n], [t for t, _ in pred_n], tolerance),
+        f"notices to the sender: real {real_n}, predicted {pred_n}",
     )
     return result

@@ -16,7 +16,7 @@ DESCRIPTION
 
 LIMITATIONS
     One transport; no preemption (exact while no message has 15 or more
-    entries, §3.5); no in_flow_delay throttle, rate delays, delay warnings or
+    entries, §3.5); no in_flow_delay throttle, rate delays or
     agent crashes yet; agents start without the 2-pending allocation delay.
     Notices to domains outside the scenario count as delivered at once.
 """
@@ -58,6 +58,7 @@ class Message:
     create_time: int
     mtime: int
     size: int = 1024
+    warn_time: int = 0  # when a delay warning is due; 0 none, -1 sent (§2.4)
     active_time: float = 0.0
     refcount: int = 0
     deferred_now: bool = False
@@ -199,6 +200,9 @@ class Simulation:
         qid = f"{next(self._qids):010X}"
         second = math.floor(self.now)
         message = Message(qid, sender, recipients, self.now, second, second)
+        # cleanup writes a WARN record only for a non-null sender (§1.2).
+        if self.params.delay_warning_time > 0 and sender:
+            message.warn_time = second + self.params.delay_warning_time
         self.incoming.append(message)
         self.totals.arrived += 1
         return message
@@ -403,6 +407,9 @@ class Simulation:
                         self.totals.expired += 1
                 self.notice(message, "sender non-delivery notification")
             else:
+                if message.warn_time > 0 and second >= message.warn_time - 1:
+                    self.notice(message, "sender delay notification")
+                    message.warn_time = -1
                 message.mtime = second + backoff.cooldown(self.params, second, message.create_time)
                 self.deferred[message.qid] = message
                 return

@@ -16,6 +16,7 @@ LINE = re.compile(r"^(\w{3}) +(\d+) (\d\d:\d\d:\d\d) \S+ postfix/([\w/-]+)\[\d+\
 ACTIVE = re.compile(r"^([0-9A-F]+): from=<([^>]*)>, size=\d+, nrcpt=(\d+) \(queue active\)$")
 DELIVERY = re.compile(r"^([0-9A-F]+): to=<([^>]*)>, .*status=(\w+)")
 EXPIRED = re.compile(r"^([0-9A-F]+): from=<([^>]*)>, status=expired, returned to sender$")
+NOTICE = re.compile(r"^([0-9A-F]+): (sender (?:non-delivery|delay) notification): [0-9A-F]+$")
 
 
 @dataclass
@@ -25,6 +26,7 @@ class MessageEvents:
     attempts: list[float] = field(default_factory=list)  # times of the message's entries into the active queue
     deliveries: list[tuple[float, str, str]] = field(default_factory=list)  # (time, process, status)
     expired_at: float | None = None
+    notices: list[tuple[float, str]] = field(default_factory=list)  # (time, kind) sent to the sender
 
 
 def stamp_seconds(month: str, day: str, clock: str) -> float:
@@ -53,4 +55,6 @@ def parse(lines: Iterable[str], sender: str) -> list[MessageEvents]:
             messages[delivery.group(1)].deliveries.append((seconds - origin, process.split("/")[-1], delivery.group(3)))
         elif (expired := EXPIRED.match(text)) and expired.group(1) in messages and origin is not None:
             messages[expired.group(1)].expired_at = seconds - origin
+        elif (notice := NOTICE.match(text)) and notice.group(1) in messages and origin is not None:
+            messages[notice.group(1)].notices.append((seconds - origin, notice.group(2)))
     return sorted(messages.values(), key=lambda m: (m.first_active, m.qid))
