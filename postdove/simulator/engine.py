@@ -23,6 +23,7 @@ LIMITATIONS
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import math
@@ -123,6 +124,7 @@ class Simulation:
         self.queues: dict[str, DestinationQueue] = {}
         self._rr: deque[str] = deque()  # round robin over destination queues
         self.agents_busy = 0
+        self.todo_total = 0  # entries waiting in all destination queues: drain() has work only if > 0
         self.recipient_limit = params.default_destination_recipient_limit
         self.positive = Feedback.parse(params.default_destination_concurrency_positive_feedback)
         self.negative = Feedback.parse(params.default_destination_concurrency_negative_feedback)
@@ -239,6 +241,8 @@ class Simulation:
     def qmgr_loop(self) -> bool:
         """One pass of qmgr_loop(): start deliveries, then admit at most one file (§1.5)."""
         self.drain()
+        if not self.incoming and not self._deferred_scan and not self._deferred_rescan:
+            return WAIT  # both scans are idle: nothing to admit
         result = WAIT
         last = self._first_scan
         for k in range(2):
@@ -286,6 +290,7 @@ class Simulation:
                 self.suspend(entry, queue)  # resolved straight to `retry` (§3.2 step 7)
             else:
                 queue.todo.append(entry)
+                self.todo_total += 1
         if not entries:
             self.active_done(message)
 
@@ -305,12 +310,13 @@ class Simulation:
 
     def drain(self) -> None:
         """Start deliveries while agents and windows allow, round robin over destinations (§3.4, §3.5)."""
-        while self.agents_busy < self.params.default_process_limit:
+        while self.todo_total and self.agents_busy < self.params.default_process_limit:
             for _ in range(len(self._rr)):
                 name = self._rr[0]
                 self._rr.rotate(-1)
                 queue = self.queues[name]
                 if queue.todo and queue.window.window > queue.busy:
+                    self.todo_total -= 1
                     self.deliver(queue, queue.todo.popleft())
                     break
             else:
@@ -338,6 +344,7 @@ class Simulation:
                 queue.dsn_reason = reason
                 self.at(math.floor(self.now) + self.params.minimal_backoff_time, lambda: self.revive(queue))
                 while queue.todo:
+                    self.todo_total -= 1
                     self.suspend(queue.todo.popleft(), queue)
         else:
             queue.window.unthrottle(queue.busy)
@@ -430,6 +437,7 @@ class Simulation:
             self.log("bounce", f"{message.qid}: {kind}: {next(self._qids):010X}")
 
 
+@functools.cache
 def outcome(behaviour: str, relay: str) -> tuple[str, str, str]:
     """The (dsn, status, reason) smtp(8) logs for a destination's behaviour."""
     reply = f"host {relay} said:"
