@@ -131,8 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             use_config(config)
             rates[label].append(throughput(args.messages, args.recipients, args.sessions))
             print(
-                f"throughput {label:8}: {rates[label][-1]:7.0f} deliveries/s "
-                f"({args.messages} messages x {args.recipients} recipients, {args.sessions} sessions)"
+                f"throughput {label:8}: {rates[label][-1]:7.0f} messages/s "
+                f"({args.messages} messages to {args.recipients} local users, {args.sessions} sessions)"
             )
     use_config(ours)
     ours_median, guide_median = statistics.median(rates["postdove"]), statistics.median(rates["guide"])
