@@ -56,6 +56,24 @@ def test_t5_one_delay_warning_at_the_first_failure_after_warn_time():
     assert totals.notices == 2  # the warning and the non-delivery notice
 
 
+def test_t9_in_flow_delay_holds_back_arrivals_once_the_tokens_are_gone():
+    """5 tokens, 2 active slots, 10 s deliveries: 2 imports refill, 5 tokens go, the rest wait 1 s."""
+    spec = scenario.parse(
+        {
+            "duration": 5,
+            "arrivals": [{"kind": "burst", "count": 30, "destinations": ["s.test"]}],
+            "destinations": [behaving("s.test", "accept", 10.0)],
+        }
+    )
+    snapshots = []
+    qmgr = from_maincf(RIG + "default_process_limit = 5\nqmgr_message_active_limit = 2\n")
+    Simulation(spec, qmgr, lambda r: snapshots.append(r) if hasattr(r, "messages") else None, (0.5, 1.5)).run()
+    at_half, after = snapshots
+    assert len(at_half.messages) == 7
+    assert sorted({m.arrival for m in after.messages}) == [0.0, 1.0]
+    assert len(after.messages) == 30
+
+
 def test_t2c_zero_lifetime_tries_once():
     _, totals, lines = simulate(
         [{"kind": "burst", "count": 1, "destinations": ["closed.test"]}],

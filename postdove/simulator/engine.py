@@ -16,7 +16,7 @@ DESCRIPTION
 
 LIMITATIONS
     One transport; no preemption (exact while no message has 15 or more
-    entries, §3.5); no in_flow_delay throttle, rate delays or
+    entries, §3.5); no rate delays or
     agent crashes yet; agents start without the 2-pending allocation delay.
     Notices to domains outside the scenario count as delivered at once.
 """
@@ -125,6 +125,8 @@ class Simulation:
         self._rr: deque[str] = deque()  # round robin over destination queues
         self.agents_busy = 0
         self.todo_total = 0  # entries waiting in all destination queues: drain() has work only if > 0
+        # The master's flow pipe (§1.3): qmgr keeps it at default_process_limit tokens while it keeps up.
+        self.tokens = params.default_process_limit
         self.recipient_limit = params.default_destination_recipient_limit
         self.positive = Feedback.parse(params.default_destination_concurrency_positive_feedback)
         self.negative = Feedback.parse(params.default_destination_concurrency_negative_feedback)
@@ -159,7 +161,7 @@ class Simulation:
         def next_arrival() -> None:
             item = next(pending, None)
             if item is not None:
-                self.at(item[0], lambda: (self.arrive(item[1], item[2]), next_arrival()))
+                self.at(item[0], lambda: (self.cleanup(item[1], item[2]), next_arrival()))
 
         next_arrival()
         # qmgr starts at 0: a deferred scan now and every queue_run_delay (§1.4).
@@ -198,6 +200,17 @@ class Simulation:
         return len(self.incoming) + len(self.active) + len(self.deferred)
 
     # -- arrivals and scans ---------------------------------------------------------------------
+    def cleanup(self, sender: str, recipients: list[Recipient]) -> None:
+        """A client hands cleanup a message: one flow token, or a wait of in_flow_delay without one (§1.3).
+
+        XXX Each arrival waits on its own; a real SMTP session's next message waits behind it.
+        """
+        if self.params.in_flow_delay <= 0 or self.tokens > 0:
+            self.tokens -= 1 if self.params.in_flow_delay > 0 else 0
+            self.arrive(sender, recipients)
+        else:
+            self.at(math.floor(self.now) + self.params.in_flow_delay, lambda: self.arrive(sender, recipients))
+
     def arrive(self, sender: str, recipients: list[Recipient]) -> Message:
         qid = f"{next(self._qids):010X}"
         second = math.floor(self.now)
@@ -242,8 +255,10 @@ class Simulation:
         """One pass of qmgr_loop(): start deliveries, then admit at most one file (§1.5)."""
         self.drain()
         if not self.incoming and not self._deferred_scan and not self._deferred_rescan:
+            self.refill_tokens(fed_from_incoming=False)
             return WAIT  # both scans are idle: nothing to admit
         result = WAIT
+        fed_from_incoming = False
         last = self._first_scan
         for k in range(2):
             if len(self.active) >= self.params.qmgr_message_active_limit:
@@ -256,12 +271,27 @@ class Simulation:
             result = DONT_WAIT
             if found is not False:
                 self.admit(found)  # type: ignore[arg-type]
+                fed_from_incoming = scan == 0
                 break
         if len(self.active) < self.params.qmgr_message_active_limit:
             self._first_scan = (last + 1) % 2
         else:
             self._first_scan = 0
+        self.refill_tokens(fed_from_incoming)
         return result
+
+    def refill_tokens(self, fed_from_incoming: bool) -> None:
+        """The producer side of in_flow_delay, at the end of each qmgr_loop() pass (§1.3)."""
+        limit = self.params.default_process_limit
+        if self.params.in_flow_delay <= 0:
+            return
+        if self.tokens < limit:
+            if fed_from_incoming:
+                self.tokens += 1
+            elif not self.incoming:  # the incoming scan is idle: top up
+                self.tokens = limit
+        else:
+            self.tokens = limit
 
     # -- the active queue -------------------------------------------------------------------
     def admit(self, message: Message) -> None:
