@@ -16,9 +16,9 @@ DESCRIPTION
 
 LIMITATIONS
     One transport; no preemption (exact while no message has 15 or more
-    entries, §3.5); no rate delays or
-    agent crashes yet; agents start without the 2-pending allocation delay.
-    Notices to domains outside the scenario count as delivered at once.
+    entries, §3.5); no rate delays or agent crashes yet; agents start without
+    the 2-pending allocation delay. Notices to domains outside the scenario
+    count as delivered at once, and bypass the in_flow_delay tokens.
 """
 
 from __future__ import annotations
