@@ -3,7 +3,8 @@
 Queue IDs and directory scan order differ between the two, so messages are
 compared as groups: the counts of delivery results per (process, status),
 the sorted times of all delivery results and of all active-queue entries
-(each within the tolerance), each message's number of attempts, the
+(each within the tolerance, but for at most `outliers` of them), each
+message's number of attempts, the
 expiries, and the non-delivery and delay notices sent.
 """
 
@@ -36,11 +37,15 @@ def within(got: list[float], want: list[float], tolerance: float) -> list[str]:
         for i, (g, w) in enumerate(zip(got, want, strict=False))
         if abs(g - w) > tolerance
     ]
-    return misses[:5]
+    return misses
 
 
 def compare(
-    real: list[MessageEvents], predicted: list[MessageEvents], until: float, tolerance: float = 2.0
+    real: list[MessageEvents],
+    predicted: list[MessageEvents],
+    until: float,
+    tolerance: float = 1.0,
+    outliers: int = 0,
 ) -> Comparison:
     """Compare the events up to `until` seconds after the first arrival."""
     result = Comparison()
@@ -56,13 +61,13 @@ def compare(
         real_counts == pred_counts, f"delivery results: real {dict(real_counts)}, predicted {dict(pred_counts)}"
     )
     misses = within([t for t, _, _ in real_d], [t for t, _, _ in pred_d], tolerance)
-    result.check(not misses, f"delivery times beyond ±{tolerance:g} s: {misses}")
+    result.check(len(misses) <= outliers, f"delivery times beyond ±{tolerance:g} s: {misses[:5]} ({len(misses)})")
 
     real_a = sorted(t for m in real for t in m.attempts if t <= until)
     pred_a = sorted(t for m in predicted for t in m.attempts if t <= until)
     result.check(len(real_a) == len(pred_a), f"active-queue entries: real {len(real_a)}, predicted {len(pred_a)}")
     misses = within(real_a, pred_a, tolerance)
-    result.check(not misses, f"active-queue entry times beyond ±{tolerance:g} s: {misses}")
+    result.check(len(misses) <= outliers, f"active-queue entry times beyond ±{tolerance:g} s: {misses[:5]}")
 
     attempts = sorted(len([t for t in m.attempts if t <= until]) for m in real)
     predicted_attempts = sorted(len([t for t in m.attempts if t <= until]) for m in predicted)

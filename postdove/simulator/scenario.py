@@ -88,12 +88,20 @@ class Arrival(Strict):
         return [self.start + i / self.rate for i in range(n)]
 
 
+class Validation(Strict):
+    """How closely a real Postfix must follow the prediction (molecule/qmgr)."""
+
+    tolerance: float = Field(1.0, gt=0, description="seconds each time may differ")
+    outliers: int = Field(0, ge=0, description="delivery or active-queue times allowed beyond the tolerance")
+
+
 class Scenario(Strict):
     duration: float = Field(gt=0, description="simulated seconds")
     postfix_version: Literal["2.10", "3.7"] = "3.7"
     maincf: dict[str, str | int] = Field(default_factory=dict, description="main.cf overrides")
     arrivals: list[Arrival] = Field(min_length=1)
     destinations: list[Destination] = Field(min_length=1)
+    validation: Validation = Field(default_factory=Validation)
 
     @model_validator(mode="after")
     def destinations_are_known(self) -> Scenario:

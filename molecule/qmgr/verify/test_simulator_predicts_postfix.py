@@ -63,6 +63,7 @@ def test_simulator_predicts_postfix(server, case):
         [0], f"systemd-run --unit postdove-testmx --collect python3 {TESTMX} /tmp/case.yml --epoch {epoch}"
     )
     time.sleep(0.5)
+    assert server.service("postdove-testmx").is_running, server.run("journalctl -u postdove-testmx -n 20").stdout
     server.run_expect([0], inject_commands(spec, qmgr))
     time.sleep(spec.duration + 3)
     real_log = server.file("/var/log/postfix.log").content_string.splitlines()
@@ -70,7 +71,9 @@ def test_simulator_predicts_postfix(server, case):
 
     real = logparse.parse(real_log, SENDER)
     predicted = logparse.parse(predicted_log(spec, qmgr), SENDER)
-    result = compare.compare(real, predicted, until=spec.duration)
+    result = compare.compare(
+        real, predicted, until=spec.duration, tolerance=spec.validation.tolerance, outliers=spec.validation.outliers
+    )
     with SUMMARY.open("a") as summary:
         summary.write(
             f"{case.stem}: {result.checked - len(result.problems)}/{result.checked} checks agree, "
