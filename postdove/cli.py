@@ -117,7 +117,7 @@ def simulate(args: argparse.Namespace) -> int:
     from rich.progress import Progress
     from rich.table import Table
 
-    from postdove.simulator import report, run, scenario
+    from postdove.simulator import plot, report, run, scenario
 
     console = Console()
     try:
@@ -159,7 +159,7 @@ def simulate(args: argparse.Namespace) -> int:
         console.print(f"\nqshape {' '.join(queues)} at {snap.time:g} s", highlight=False)
         console.print(report.qshape(snap, queues), highlight=False, soft_wrap=True)
     if args.plot:
-        run.write_plot(results, args.plot, f"{args.scenario.name}: queue sizes")
+        plot.queue_sizes_png(results.samples, args.plot, f"{args.scenario.name}: queue sizes")
         console.print(f"wrote {args.plot}")
     return 0
 

@@ -47,7 +47,6 @@ class Recipient:
     destination: str
     status: str = "pending"  # pending, sent, bounced, expired
     reason: str = ""
-    done_time: float | None = None
 
 
 @dataclass
@@ -394,11 +393,11 @@ class Simulation:
         self, message: Message, rcpt: Recipient, process: str, relay: str, dsn: str, status: str, reason: str
     ) -> None:
         if status == "sent":
-            rcpt.status, rcpt.done_time = "sent", self.now
+            rcpt.status = "sent"
             self.totals.delivered += 1
             self.totals.latencies.append(self.now - message.arrival)
         elif status == "bounced":
-            rcpt.status, rcpt.done_time = "bounced", self.now
+            rcpt.status = "bounced"
             message.bounced_now.append(rcpt)
             self.totals.bounced += 1
         else:
@@ -440,7 +439,7 @@ class Simulation:
                 self.log("qmgr", f"{message.qid}: from=<{message.sender}>, status=expired, returned to sender")
                 for rcpt in message.recipients:
                     if rcpt.status == "pending":
-                        rcpt.status, rcpt.done_time = "expired", self.now
+                        rcpt.status = "expired"
                         self.totals.expired += 1
                 self.notice(message, "sender non-delivery notification")
             else:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from postdove.simulator import maillog, params, plot, report, scenario
+from postdove.simulator import maillog, params, report, scenario
 from postdove.simulator.engine import Simulation
 from postdove.simulator.events import LogRecord, QueueSizes, QueueSnapshot
 
@@ -20,7 +20,6 @@ class Results:
     summary: report.Summary
     snapshots: list[QueueSnapshot]
     samples: list[QueueSizes]
-    events: int
 
 
 def load_params(spec: scenario.Scenario, maincf: Path | None) -> params.QmgrParams:
@@ -52,8 +51,4 @@ def run_scenario(
 
     simulation = Simulation(spec, qmgr, observe, snapshot_times, mail_log=log is not None)
     totals = simulation.run(progress)
-    return Results(report.summarize(totals, simulation.queued()), snapshots, samples, totals.events)
-
-
-def write_plot(results: Results, path: Path, title: str) -> None:
-    plot.queue_sizes_png(results.samples, path, title)
+    return Results(report.summarize(totals, simulation.queued()), snapshots, samples)
