@@ -1,4 +1,4 @@
-"""run - one simulation with its outputs: summary, mail log, qshape tables and a plot.
+"""run - one simulation with the outputs it collects: summary, mail log, qshape snapshots, queue sizes.
 
 The CLI's `postdove simulate` is a thin wrapper around run_scenario().
 """
