@@ -76,6 +76,9 @@ CASES = [
     ),
     ("unknown socket mode", with_(mail_auth_socket_mode="0777"), "mail_auth_socket_mode"),
     ("role option of wrong type", with_(postfix_maincf_extra=["message_size_limit=1"]), "postfix_maincf_extra"),
+    ("no mailbox protocol", with_(mail_mailbox_protocols=[]), "mail_mailbox_protocols is empty"),
+    ("unknown mailbox protocol", with_(mail_mailbox_protocols=["imap", "jmap"]), "mail_mailbox_protocols"),
+    ("unknown firewall", with_(mail_firewall="iptables"), "mail_firewall"),
 ]
 
 

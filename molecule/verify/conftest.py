@@ -92,3 +92,12 @@ def send_with_swaks(client: testinfra.host.Host, server_name: str, options: str,
 @pytest.fixture(scope="session")
 def tls_mode() -> str:
     return os.environ.get("POSTDOVE_TLS_MODE", "selfsigned")
+
+
+@pytest.fixture(scope="session")
+def tls_files(server: testinfra.host.Host) -> dict[str, str]:
+    """The certificate and key the running Postfix uses (the paths differ between Debian and EL)."""
+    return {
+        "cert": server.check_output("postconf -h smtpd_tls_cert_file"),
+        "key": server.check_output("postconf -h smtpd_tls_key_file"),
+    }

@@ -37,8 +37,8 @@ def test_lmtp_socket_matches_delivery_mode(server, mail_delivery):
     assert transport == ("lmtp:unix:private/dovecot-lmtp" if mail_delivery == "lmtp" else "")
 
 
-def test_private_key_is_root_only(server):
-    key = server.file("/etc/ssl/private/postdove-mail.key")
+def test_private_key_is_root_only(server, tls_files):
+    key = server.file(tls_files["key"])
     assert (key.user, key.group, key.mode) == ("root", "root", 0o600)
 
 
@@ -50,8 +50,9 @@ def test_mail_user_has_private_maildir_and_hashed_password(server, user):
     assert shadow[1].startswith("$6$"), "the password must be stored as a SHA-512 crypt hash"
 
 
-def test_certificate_names_the_host_and_domain(server, inventory):
-    text = server.run("openssl x509 -noout -ext subjectAltName -in /etc/ssl/certs/postdove-mail.pem").stdout
+def test_certificate_names_the_host_and_domain(server, inventory, tls_files):
+    # -text rather than -ext subjectAltName: EL7's OpenSSL 1.0.2 lacks -ext.
+    text = server.run(f"openssl x509 -noout -text -in {tls_files['cert']}").stdout
     assert f"DNS:{inventory['mail_hostname']}" in text and f"DNS:{inventory['mail_domain']}" in text
 
 
@@ -61,8 +62,8 @@ def test_hosts_entries_are_one_managed_block(server):
     assert block == "127.0.1.1\tserver.hello.com server\n"
 
 
-def test_certificate_comes_from_the_tls_mode(server, tls_mode):
-    subject = server.run("openssl x509 -noout -subject -in /etc/ssl/certs/postdove-mail.pem").stdout
+def test_certificate_comes_from_the_tls_mode(server, tls_mode, tls_files):
+    subject = server.run(f"openssl x509 -noout -subject -in {tls_files['cert']}").stdout
     assert ("postdove provided test" in subject) == (tls_mode == "provided"), subject
 
 

@@ -1,0 +1,157 @@
+"""Every template, rendered for every supported target, is accepted by that target's daemons.
+
+tests/render/render.yml renders the roles' templates with each target's facts
+and OS variables. Debian 12's output is checked by the real postconf, postfix
+check and doveconf (in the lab's daemons image); the EL outputs against the
+parameter names of their Postfix and Dovecot versions (tests/render/params/,
+made by tests/render/make_param_lists.py), so a parameter a version lacks or
+has dropped fails here rather than on a server.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from config_names import dovecot_setting_paths, main_cf_names, master_cf_commands, master_cf_option_names
+from conftest import PROJECT
+
+RENDER = PROJECT / "tests/render"
+PARAMS = RENDER / "params"
+TARGETS = {"el7": ("RedHat", "7"), "el8": ("RedHat", "8"), "el9": ("RedHat", "9"), "debian12": ("Debian", "12")}
+HOSTS = [f"{target}{variant}" for target in TARGETS for variant in ("", "-guide")]
+EL_HOSTS = [host for host in HOSTS if host.startswith("el")]
+# Daemons newer than Postfix 2.10 that master.cf may start (postlogd(8): "appeared in Postfix 3.4").
+DAEMON_SINCE = {"postlogd": (3, 4)}
+# main.cf may differ between targets only where the OS or version makes it.
+OS_SPECIFIC = {
+    "compatibility_level",
+    "alias_maps",
+    "alias_database",
+    "smtpd_tls_cert_file",
+    "smtpd_tls_key_file",
+    "smtpd_forbid_bare_newline",
+    "smtpd_data_restrictions",
+    "smtpd_discard_ehlo_keywords",
+}
+
+
+def os_var(role: str, host: str, name: str) -> str:
+    """A role's OS variable as the role's first_found would load it for `host`."""
+    family, major = TARGETS[host.removesuffix("-guide")]
+    for candidate in (f"{family}-{major}.yml", f"{family}.yml"):
+        path = PROJECT / "roles" / role / "vars" / candidate
+        if path.exists():
+            return yaml.safe_load(path.read_text())[name]
+    raise LookupError(f"no vars file of {role} for {host}")
+
+
+def names_file(daemon: str, version: str) -> set[str]:
+    return set((PARAMS / f"{daemon}-{version}.txt").read_text().split())
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("render")
+    subprocess.run(
+        [
+            "ansible-playbook",
+            "-i", str(RENDER / "hosts.yml"),
+            str(RENDER / "render.yml"),
+            "--skip-tags", "target_probe,packages",
+            "-e", f"render_dir={out}",
+        ],
+        cwd=PROJECT,
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return out
+
+
+def unknown_postfix_names(main_cf: str, master_cf: str, version: str) -> set[str]:
+    known = names_file("postfix", version)
+    return (main_cf_names(main_cf) | master_cf_option_names(master_cf)) - known
+
+
+def test_the_checker_flags_a_parameter_the_version_lacks() -> None:
+    main_cf = "compatibility_level = 2\nsmtputf8_enable = no\nmyhostname = a.b.c\n"
+    master_cf = "smtp inet n - n - - smtpd\n  -o smtpd_forbid_bare_newline=yes\n"
+    assert unknown_postfix_names(main_cf, master_cf, "2.10.1") == {
+        "compatibility_level",
+        "smtputf8_enable",
+        "smtpd_forbid_bare_newline",
+    }
+    assert "ssl_min_protocol" not in names_file("dovecot", "2.2.36")
+    assert "ssl_protocols" not in names_file("dovecot", "2.3.16")
+
+
+@pytest.mark.parametrize("host", EL_HOSTS)
+def test_postfix_config_uses_only_parameters_its_version_knows(rendered: Path, host: str) -> None:
+    version = os_var("postfix", host, "__postfix_version")
+    main_cf = (rendered / host / "postfix/main.cf").read_text()
+    master_cf = (rendered / host / "postfix/master.cf").read_text()
+    assert unknown_postfix_names(main_cf, master_cf, version) == set()
+    release = tuple(int(part) for part in version.split(".")[:2])
+    too_new = {c for c in master_cf_commands(master_cf) if DAEMON_SINCE.get(c, (0, 0)) > release}
+    assert too_new == set()
+
+
+@pytest.mark.parametrize("host", EL_HOSTS)
+def test_dovecot_config_uses_only_settings_its_version_knows(rendered: Path, host: str) -> None:
+    version = os_var("dovecot", host, "__dovecot_version")
+    lines = [
+        line for path in sorted((rendered / host / "dovecot").rglob("*.conf")) for line in path.read_text().splitlines()
+    ]
+    assert dovecot_setting_paths(lines) - names_file("dovecot", version) == set()
+
+
+@pytest.mark.parametrize("variant", ["", "-guide"])
+def test_main_cf_differs_between_targets_only_where_the_os_does(rendered: Path, variant: str) -> None:
+    def settings(host: str) -> dict[str, str]:
+        lines = (rendered / host / "postfix/main.cf").read_text().splitlines()
+        return dict(line.split(" = ", 1) for line in lines if " = " in line and not line.startswith("#"))
+
+    reference = settings("debian12" + variant)
+    for target in ("el7", "el8", "el9"):
+        other = settings(target + variant)
+        differing = {k for k in reference.keys() | other.keys() if reference.get(k) != other.get(k)}
+        assert differing <= OS_SPECIFIC, f"{target}{variant}"
+
+
+def test_versions_in_vars_match_debian_12s_daemons() -> None:
+    assert os_var("postfix", "debian12", "__postfix_version") == daemons("postconf -d -h mail_version").strip()
+    assert daemons("dovecot --version").split()[0] == os_var("dovecot", "debian12", "__dovecot_version")
+
+
+@pytest.mark.parametrize("host", ["debian12", "debian12-guide"])
+def test_debian_12_daemons_accept_the_rendered_config(rendered: Path, host: str) -> None:
+    # The certificate files must exist for doveconf; their content does not matter to it.
+    script = f"""
+        set -e
+        cp /render/{host}/postfix/* /etc/postfix/
+        cp -r /render/{host}/dovecot/. /etc/dovecot/
+        install -m 0644 /dev/null /etc/ssl/certs/postdove-mail.pem
+        install -m 0600 /dev/null /etc/ssl/private/postdove-mail.key
+        cp /roles/dovecot/files/ffdhe2048.pem /etc/dovecot/ffdhe2048.pem
+        warnings=$(postconf -n 2>&1 >/dev/null)
+        [ -z "$warnings" ] || {{ echo "$warnings"; exit 1; }}
+        postconf -M >/dev/null
+        postfix check
+        doveconf -n >/dev/null
+    """
+    daemons(script, mounts={rendered: "/render", PROJECT / "roles": "/roles"})
+
+
+def daemons(script: str, mounts: dict[Path, str] | None = None) -> str:
+    """Run a shell script in the lab image that has Debian 12's Postfix and Dovecot."""
+    volumes = [arg for host, guest in (mounts or {}).items() for arg in ("-v", f"{host}:{guest}:ro")]
+    result = subprocess.run(
+        ["podman", "run", "--rm", *volumes, os.environ["POSTDOVE_DAEMONS_IMAGE"], "sh", "-c", script],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
