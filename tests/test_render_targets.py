@@ -36,6 +36,7 @@ OS_SPECIFIC = {
     "smtpd_forbid_bare_newline",
     "smtpd_data_restrictions",
     "smtpd_discard_ehlo_keywords",
+    "tls_eecdh_auto_curves",
 }
 
 
@@ -135,7 +136,7 @@ def test_debian_12_daemons_accept_the_rendered_config(rendered: Path, host: str)
         cp -r /render/{host}/dovecot/. /etc/dovecot/
         install -m 0644 /dev/null /etc/ssl/certs/postdove-mail.pem
         install -m 0600 /dev/null /etc/ssl/private/postdove-mail.key
-        cp /roles/dovecot/files/ffdhe2048.pem /etc/dovecot/ffdhe2048.pem
+        cp /roles/mail_tls/files/ffdhe2048.pem /etc/ssl/certs/postdove-ffdhe2048.pem
         warnings=$(postconf -n 2>&1 >/dev/null)
         [ -z "$warnings" ] || {{ echo "$warnings"; exit 1; }}
         postconf -M >/dev/null
