@@ -7,7 +7,9 @@ run from the client container, over the scenario's podman network.
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import subprocess
 import time
 import uuid
@@ -101,3 +103,98 @@ def tls_files(server: testinfra.host.Host) -> dict[str, str]:
         "cert": server.check_output("postconf -h smtpd_tls_cert_file"),
         "key": server.check_output("postconf -h smtpd_tls_key_file"),
     }
+
+
+@pytest.fixture(scope="session")
+def server_address(server_name: str) -> str:
+    """The server container's address on the scenario network, for tools that run on the controller."""
+    return subprocess.run(
+        ["podman", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", server_name],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
+def record(kind: str, name: str, outcome: str, refused: bool) -> None:
+    """Note an attack, bad input or fault and what came of it, for the suite's summary.
+
+    Appends one JSON line to $POSTDOVE_SECURITY_SUMMARY (tools/test prints the totals).
+    """
+    path = os.environ.get("POSTDOVE_SECURITY_SUMMARY")
+    if path:
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(json.dumps({"kind": kind, "name": name, "outcome": outcome, "refused": refused}) + "\n")
+
+
+# Runs inside a container (or here): speaks raw SMTP so that line endings are
+# exactly what a test wrote. argv[1] is JSON [host, port, mode, steps]; mode is
+# plain or tls (TLS from the first byte); a step "STARTTLS" also upgrades the
+# connection. Prints the replies (greeting first) as JSON [[code, text], ...].
+SMTP_DIALOGUE = r"""
+import json, socket, ssl, sys
+host, port, mode, steps = json.loads(sys.argv[1])
+context = ssl.create_default_context()
+context.check_hostname = False
+context.verify_mode = ssl.CERT_NONE
+sock = socket.create_connection((host, port), timeout=30)
+if mode == "tls":
+    sock = context.wrap_socket(sock, server_hostname=host)
+def reply():
+    lines = []
+    stream = sock.makefile("rb")
+    while True:
+        line = stream.readline()
+        if not line:
+            lines.append(b"000 connection closed")
+            break
+        lines.append(line.rstrip(b"\r\n"))
+        if line[3:4] != b"-":
+            break
+    return [int(lines[-1][:3]), b" ".join(l[4:] for l in lines).decode("latin-1")]
+replies = [reply()]
+for step in steps:
+    sock.sendall(step.encode("latin-1"))
+    replies.append(reply())
+    if replies[-1][0] == 0:
+        break
+    if step.upper().startswith("STARTTLS") and replies[-1][0] == 220:
+        sock = context.wrap_socket(sock, server_hostname=host)
+print(json.dumps(replies))
+"""
+
+
+def smtp_dialogue(host: testinfra.host.Host, server: str, port: int, steps: list[str], mode: str = "plain"):
+    """Send each raw step (with its own line endings) from `host`; return [(code, text), ...] replies."""
+    argument = json.dumps([server, port, mode, steps])
+    out = host.check_output(f"python3 -c {shlex.quote(SMTP_DIALOGUE)} {shlex.quote(argument)}")
+    return [tuple(r) for r in json.loads(out)]
+
+
+def run_converge(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run site.yml against this scenario's hosts again, as Molecule's converge does."""
+    ephemeral = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+    env = {
+        **os.environ,
+        "ANSIBLE_CONFIG": str(ephemeral / "ansible.cfg"),
+        "ANSIBLE_ROLES_PATH": str(PROJECT / "roles"),
+        "ANSIBLE_COLLECTIONS_PATH": str(PROJECT / ".collections"),
+        "ANSIBLE_VAULT_PASSWORD_FILE": str(PROJECT / "inventories/example/vault-password"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+    }
+    return subprocess.run(
+        [
+            "ansible-playbook",
+            "-i",
+            str(ephemeral / "inventory"),
+            "--limit",
+            "mailservers",
+            str(PROJECT / "site.yml"),
+            *args,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )

@@ -10,7 +10,7 @@ FIREWALL = os.environ.get("POSTDOVE_FIREWALL", "none")
 
 
 def connect(host, server_name: str, port: int) -> str:
-    """"open", or the error `host` gets connecting to server_name:port."""
+    """ "open", or the error `host` gets connecting to server_name:port."""
     script = f"""
 import socket
 try:

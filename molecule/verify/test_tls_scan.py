@@ -9,7 +9,6 @@ certificate checks (path, name, type, lifetime) apply to a self-signed one too.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -51,13 +50,8 @@ OLD_PROTOCOLS = ["ssl_2_0_cipher_suites", "ssl_3_0_cipher_suites", "tls_1_0_ciph
 
 
 @pytest.fixture(scope="session")
-def scans(server, server_name, tls_files, tmp_path_factory) -> dict[int, ServerScanResult]:
-    address = subprocess.run(
-        ["podman", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", server_name],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+def scans(server, server_address, tls_files, tmp_path_factory) -> dict[int, ServerScanResult]:
+    address = server_address
     anchor = tmp_path_factory.mktemp("tls") / "server-cert.pem"
     anchor.write_text(server.file(tls_files["cert"]).content_string)
     requests = [

@@ -1,0 +1,34 @@
+"""A configuration error caught by validation leaves the running server as it was, still delivering."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import record, run_converge, unique_subject, wait_for_mail
+
+# One error per daemon that only its validator can catch: a misspelt main.cf
+# parameter from the inventory, and (injected past the inventory checks, as a
+# template bug would be) a protocol Dovecot does not have.
+BAD_CHANGES = {
+    "postfix": ({"postfix_maincf_extra": {"smtpd_tls_bogus_parameter": "yes"}}, "/etc/postfix/main.cf", "master"),
+    "dovecot": ({"__dovecot_protocols": ["imap", "nosuchproto"]}, "/etc/dovecot/dovecot.conf", "dovecot"),
+}
+
+
+@pytest.mark.parametrize("daemon", BAD_CHANGES)
+def test_rejected_template_leaves_the_server_running_and_delivering(server, daemon):
+    extra_vars, live_file, process = BAD_CHANGES[daemon]
+    before = server.file(live_file).sha256sum
+    pid_before = server.check_output(f"pgrep -o -x {process}")
+
+    result = run_converge("-e", json.dumps(extra_vars))
+
+    refused = result.returncode != 0 and "failed to validate" in result.stdout
+    record("bad input", f"{daemon} template with an error", "validation refused it; server untouched", refused)
+    assert refused, result.stdout[-3000:]
+    assert server.file(live_file).sha256sum == before
+    assert server.check_output(f"pgrep -o -x {process}") == pid_before, "no restart, no reload"
+    token = unique_subject(f"after-bad-{daemon}")
+    server.check_output(f"echo {token} | runuser -u test -- mail -s {token} hello@hello.com")
+    assert len(wait_for_mail(server, "hello", token)) == 1
