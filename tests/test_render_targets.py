@@ -37,6 +37,8 @@ OS_SPECIFIC = {
     "smtpd_data_restrictions",
     "smtpd_discard_ehlo_keywords",
     "tls_eecdh_auto_curves",
+    "smtpd_tls_dh1024_param_file",
+    "smtpd_client_auth_rate_limit",
 }
 
 
@@ -141,6 +143,7 @@ def test_debian_12_daemons_accept_the_rendered_config(rendered: Path, host: str)
         [ -z "$warnings" ] || {{ echo "$warnings"; exit 1; }}
         postconf -M >/dev/null
         postfix check
+        [ "$(postmap -q test@hello.com regexp:/etc/postfix/postdove_sender_logins)" = test ]
         doveconf -n >/dev/null
     """
     daemons(script, mounts={rendered: "/render", PROJECT / "roles": "/roles"})

@@ -116,17 +116,6 @@ def server_address(server_name: str) -> str:
     ).stdout.strip()
 
 
-def record(kind: str, name: str, outcome: str, refused: bool) -> None:
-    """Note an attack, bad input or fault and what came of it, for the suite's summary.
-
-    Appends one JSON line to $POSTDOVE_SECURITY_SUMMARY (tools/test prints the totals).
-    """
-    path = os.environ.get("POSTDOVE_SECURITY_SUMMARY")
-    if path:
-        with open(path, "a", encoding="utf-8") as log:
-            log.write(json.dumps({"kind": kind, "name": name, "outcome": outcome, "refused": refused}) + "\n")
-
-
 # Runs inside a container (or here): speaks raw SMTP so that line endings are
 # exactly what a test wrote. argv[1] is JSON [host, port, mode, steps]; mode is
 # plain or tls (TLS from the first byte); a step "STARTTLS" also upgrades the
@@ -198,3 +187,10 @@ def run_converge(*args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=900,
     )
+
+
+def failed_tasks(output: str) -> str:
+    """The failure reports in ansible-playbook output (assertion messages get truncated)."""
+    lines = output.splitlines()
+    marks = [i for i, line in enumerate(lines) if line.startswith(("fatal:", "failed:", "ERROR!"))]
+    return "\n".join("\n".join(lines[max(i - 2, 0) : i + 14]) for i in marks) or output[-2000:]

@@ -17,7 +17,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import record, run_converge
+from conftest import failed_tasks, run_converge
+from proof_log import record
 
 TOTAL = 5000
 WORKERS = 8
@@ -63,7 +64,8 @@ def load_run(client, server, server_name):
     fault(2000, "kill -9 dovecot master", f"kill -9 {master_pid(server, 'dovecot')}")
     wait_until_accepted(client, 2500)
     converge = run_converge()
-    assert converge.returncode == 0, converge.stdout[-3000:]
+    if converge.returncode != 0:
+        pytest.fail(failed_tasks(converge.stdout + converge.stderr))
     faults.append("ansible-playbook site.yml re-run during the load")
 
     deadline = time.monotonic() + 600
@@ -84,6 +86,8 @@ def load_run(client, server, server_name):
             "2>/dev/null | grep -i '^Message-ID: <postdove-load-' | cut -d' ' -f2"
         ).split()
     )
+    # Keep the other tests' mailboxes small (the POP3 checks walk them).
+    server.run("grep -l -r -F postdove-load- /home/test/Maildir /home/hello/Maildir | xargs -r rm -f")
     return {
         "counts": counts,
         "accepted": accepted,
@@ -115,4 +119,4 @@ def test_every_accepted_message_is_delivered_exactly_once(load_run):
 
 def test_daemons_are_back_after_the_faults(server):
     assert server.service("dovecot").is_running
-    assert server.check_output("postfix status 2>&1 || true").find("is running") >= 0
+    assert server.run("postfix status").rc == 0

@@ -8,7 +8,8 @@ logs that recorded credentials would show them here.
 from __future__ import annotations
 
 import pytest
-from conftest import record, run_converge
+from conftest import failed_tasks, run_converge
+from proof_log import record
 
 # Where a leaked password could land on the server: configs, logs, homes, spools, state, temp files.
 SEARCHED = "/etc /var/log /var/spool /var/lib /var/tmp /tmp /root /home /usr/local"
@@ -17,7 +18,8 @@ SEARCHED = "/etc /var/log /var/spool /var/lib /var/tmp /tmp /root /home /usr/loc
 @pytest.fixture(scope="module")
 def verbose_run() -> str:
     result = run_converge("-vvv")
-    assert result.returncode == 0, result.stdout[-3000:]
+    if result.returncode != 0:
+        pytest.fail(failed_tasks(result.stdout + result.stderr))
     return result.stdout + result.stderr
 
 

@@ -83,7 +83,9 @@ def postfix_parameters(postconf_5_html: str) -> dict[str, list[str]]:
     parts = re.split(r'<DT><b><a name="([a-z0-9_]+)">', postconf_5_html)
     params = {}
     for name, body in zip(parts[1::2], parts[2::2], strict=True):
-        text = html.unescape(" ".join(re.sub(r"<[^>]+>", " ", body).split()))
+        # Nested lists describe values (e.g. each restriction) with notes of their own.
+        own = re.sub(r"<DL>.*?</DL>", " ", body, flags=re.IGNORECASE | re.DOTALL)
+        text = html.unescape(" ".join(re.sub(r"<[^>]+>", " ", own).split()))
         note = _FEATURE.search(text) or _AVAILABLE.search(text) or _AS_OF.search(text)
         params[name] = _VERSION.findall(note.group(1)) if note else []
     return params
