@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import PROJECT
+from proof_log import record
 
 GOOD: dict[str, Any] = {
     "mail_domain": "hello.com",
@@ -79,6 +80,9 @@ CASES = [
     ("no mailbox protocol", with_(mail_mailbox_protocols=[]), "mail_mailbox_protocols is empty"),
     ("unknown mailbox protocol", with_(mail_mailbox_protocols=["imap", "jmap"]), "mail_mailbox_protocols"),
     ("unknown firewall", with_(mail_firewall="iptables"), "mail_firewall"),
+    ("misspelt variable", with_(mail_tls_mdoe="provided"), "mail_tls_mdoe: not an option of any postdove role"),
+    ("unknown user option", with_(mail_users=[{"name": "test", "pasword": "x"}]), "pasword"),
+    ("number as text", with_(postfix_auth_rate_limit="ten"), "postfix_auth_rate_limit"),
 ]
 
 
@@ -123,6 +127,9 @@ def run_playbook(
 def test_bad_inventory_fails_before_any_change(tmp_path, inventory_vars, message):
     result = run_playbook(tmp_path, inventory_vars)
     output = result.stdout + result.stderr
+    record(
+        "bad input", f"inventory: {message}", f"exit {result.returncode}", result.returncode != 0 and message in output
+    )
     assert result.returncode != 0, f"got success, want a failure naming {message!r}"
     assert message in output, f"want {message!r} in:\n{output[-3000:]}"
     assert "mail_host : Ensure" not in output, "a role ran before the inventory was checked"
