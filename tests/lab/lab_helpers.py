@@ -34,9 +34,9 @@ def write_inventory(directory: Path, name: str, ssh_port: int) -> Path:
     return hosts
 
 
-def converge(hosts: Path) -> subprocess.CompletedProcess[str]:
+def converge(hosts: Path, ansible_playbook: str = "ansible-playbook") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["ansible-playbook", "-i", str(hosts), str(PROJECT / "site.yml")],
+        [ansible_playbook, "-i", str(hosts), str(PROJECT / "site.yml")],
         cwd=PROJECT,
         capture_output=True,
         text=True,
