@@ -43,7 +43,9 @@ def dovecot_setting_paths(lines: Iterable[str]) -> set[str]:
 
     Sections are named by their type (service, inet_listener, namespace), not
     their instance name, so the paths are the same in doveconf -a output and in
-    a configuration file.
+    a configuration file. A protocol block only narrows where global settings
+    apply, so its settings count as global; plugin settings belong to plugins,
+    which doveconf does not know, so they are left out.
     """
     paths: set[str] = set()
     stack: list[str] = []
@@ -55,6 +57,6 @@ def dovecot_setting_paths(lines: Iterable[str]) -> set[str]:
             stack.pop()
         elif section := _DOVECOT_SECTION.match(line):
             stack.append(section.group(1))
-        elif setting := _DOVECOT_SETTING.match(line):
-            paths.add("/".join([*stack, setting.group(1)]))
+        elif (setting := _DOVECOT_SETTING.match(line)) and "plugin" not in stack:
+            paths.add("/".join([*(s for s in stack if s != "protocol"), setting.group(1)]))
     return paths

@@ -71,16 +71,20 @@ def test_vrfy_does_not_enumerate_users(client, server_name):
     assert [code for code, _ in replies[-2:]] == [502, 502]
 
 
-def test_user_cannot_send_as_another_user(client, server_name, passwords):
-    steps = [
+def submission_as_test(mail_from: str, passwords) -> list[str]:
+    """Log in on 587 as test after STARTTLS, then offer a message from `mail_from`."""
+    return [
         EHLO,
         "STARTTLS\r\n",
         EHLO,
         auth_plain("test", passwords["test"]),
-        "MAIL FROM:<hello@hello.com>\r\n",
+        f"MAIL FROM:<{mail_from}>\r\n",
         "RCPT TO:<hello@hello.com>\r\n",
     ]
-    replies = smtp_dialogue(client, server_name, 587, steps)
+
+
+def test_user_cannot_send_as_another_user(client, server_name, passwords):
+    replies = smtp_dialogue(client, server_name, 587, submission_as_test("hello@hello.com", passwords))
     code, text = replies[-1]
     record("attack", "authenticated user sends as another user", f"{code} {text}", code >= 500)
     assert replies[4][0] == 235, "the login itself must succeed"
@@ -88,15 +92,7 @@ def test_user_cannot_send_as_another_user(client, server_name, passwords):
 
 
 def test_user_can_send_as_themself(client, server_name, passwords):
-    steps = [
-        EHLO,
-        "STARTTLS\r\n",
-        EHLO,
-        auth_plain("test", passwords["test"]),
-        "MAIL FROM:<test@hello.com>\r\n",
-        "RCPT TO:<hello@hello.com>\r\n",
-    ]
-    assert smtp_dialogue(client, server_name, 587, steps)[-1][0] == 250
+    assert smtp_dialogue(client, server_name, 587, submission_as_test("test@hello.com", passwords))[-1][0] == 250
 
 
 def smuggling_steps(token: str, separator: str) -> list[str]:
