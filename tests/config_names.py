@@ -26,6 +26,15 @@ def master_cf_option_names(text: str) -> set[str]:
     return {m.group(1) for line in text.splitlines() if (m := _MASTER_OPTION.match(line))}
 
 
+_REFERENCE = re.compile(r"\$\{?([a-z0-9_]+)")
+
+
+def postfix_references(text: str) -> set[str]:
+    """Parameters a main.cf or master.cf value expands ($name or ${name}), comments skipped."""
+    lines = (line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    return {name for line in lines for name in _REFERENCE.findall(line)}
+
+
 def master_cf_commands(text: str) -> set[str]:
     """The daemon programs master.cf starts (the first word of the command column)."""
     commands = set()

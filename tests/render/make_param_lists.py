@@ -4,11 +4,12 @@
 No EL Postfix or Dovecot can be installed here, so each EL version's names are
 derived from documentation and the newest daemons we do have:
 
-- Postfix: every parameter in Debian 12's postconf(5) (3.7.11, package
+- Postfix: every parameter in Debian 13's postconf(5) (3.10.13, package
   postfix-doc) whose "available in Postfix X and later" note is satisfied by
   the EL version. A backported feature ("3.8.4, 3.7.9, ... 3.5.23") counts only
   from the listed release of the same stable series.
-- Dovecot 2.3.16 (EL8/9): Debian 12's `doveconf -a` (2.3.19), the same 2.3 series.
+- Dovecot 2.3.16 (EL8/9) and 2.3.21 (EL10): Debian 12's `doveconf -a` (2.3.19),
+  the same 2.3 series.
 - Dovecot 2.2.36 (EL7): the 2.3 list without the settings 2.3 added and with
   those it removed, from Dovecot's "Upgrading Dovecot v2.2 to v2.3" notes.
 
@@ -27,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from config_names import dovecot_setting_paths
 
 PARAMS = Path(__file__).resolve().parent / "params"
-POSTFIX_VERSIONS = ["2.10.1", "3.5.8", "3.5.9"]
+POSTFIX_VERSIONS = ["2.10.1", "3.5.8", "3.5.9", "3.8.5"]
 
 # From "Upgrading Dovecot v2.2 to v2.3" (doc.dovecot.org) and the 2.3 release notes.
 DOVECOT_23_ADDED_PREFIXES = (
@@ -54,7 +55,7 @@ DOVECOT_23_REMOVED = [
 ]
 
 # The parameter's own note ("This feature is available in Postfix 2.3 and
-# later") comes first; other "available" sentences may be about one value.
+# later") comes last; other "available" sentences may be about one value.
 _RELEASES = r"(?: versions?)?\s*((?:≥\s*)?[0-9][0-9., ≥and]*)"
 _FEATURE = re.compile(r"This feature[^.]*? is available (?:in|with) Postfix" + _RELEASES)
 _AVAILABLE = re.compile(r"available (?:in|with) Postfix" + _RELEASES)
@@ -86,8 +87,14 @@ def postfix_parameters(postconf_5_html: str) -> dict[str, list[str]]:
         # Nested lists describe values (e.g. each restriction) with notes of their own.
         own = re.sub(r"<DL>.*?</DL>", " ", body, flags=re.IGNORECASE | re.DOTALL)
         text = html.unescape(" ".join(re.sub(r"<[^>]+>", " ", own).split()))
-        note = _FEATURE.search(text) or _AVAILABLE.search(text) or _AS_OF.search(text)
+        # The last "This feature" note is the parameter's own; earlier ones may be about one value.
+        features = list(_FEATURE.finditer(text))
+        note = (features[-1] if features else None) or _AVAILABLE.search(text) or _AS_OF.search(text)
         params[name] = _VERSION.findall(note.group(1)) if note else []
+    # "The LMTP-specific version of smtp_x" often has no note of its own.
+    for name, since in params.items():
+        if not since and name.startswith("lmtp_"):
+            params[name] = params.get("smtp_" + name.removeprefix("lmtp_"), [])
     return params
 
 
@@ -100,7 +107,8 @@ def main() -> None:
         (PARAMS / f"postfix-{version}.txt").write_text("\n".join(names) + "\n")
 
     dovecot_23 = dovecot_setting_paths(Path(doveconf_a).read_text().splitlines())
-    (PARAMS / "dovecot-2.3.16.txt").write_text("\n".join(sorted(dovecot_23)) + "\n")
+    for version in ("2.3.16", "2.3.21"):
+        (PARAMS / f"dovecot-{version}.txt").write_text("\n".join(sorted(dovecot_23)) + "\n")
     dovecot_22 = {p for p in dovecot_23 if not p.startswith(DOVECOT_23_ADDED_PREFIXES)} | set(DOVECOT_23_REMOVED)
     (PARAMS / "dovecot-2.2.36.txt").write_text("\n".join(sorted(dovecot_22)) + "\n")
 
