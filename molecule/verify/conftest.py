@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 import testinfra
 import yaml
+from example_vault import EXAMPLE_VARS, example_passwords
 
 PROJECT = Path(__file__).resolve().parents[2]
-EXAMPLE_VARS = PROJECT / "inventories/example/group_vars/mailservers"
 
 
 def _host(name: str) -> testinfra.host.Host:
@@ -55,20 +55,7 @@ def inventory() -> dict[str, object]:
 @pytest.fixture(scope="session")
 def passwords() -> dict[str, str]:
     """The example vault's clear-text passwords, as an admin's client would know them."""
-    plain = subprocess.run(
-        [
-            "ansible-vault",
-            "view",
-            "--vault-password-file",
-            str(PROJECT / "inventories/example/vault-password"),
-            str(EXAMPLE_VARS / "vault.yml"),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    secrets = yaml.safe_load(plain)
-    return {"test": secrets["vault_mail_password_test"], "hello": secrets["vault_mail_password_hello"]}
+    return example_passwords()
 
 
 def unique_subject(label: str) -> str:

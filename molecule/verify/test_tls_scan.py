@@ -1,48 +1,18 @@
 """Every TLS endpoint, scanned with sslyze: protocols, certificate name, and Mozilla's profile.
 
 Scans run from the controller to the server container's address (the
-client container has no sslyze), seven endpoints at once. The server's own
-certificate is the trust anchor, as for a client that pinned it, so the
-certificate checks (path, name, type, lifetime) apply to a self-signed one too.
+client container has no sslyze), seven endpoints at once (tls_scanning.py).
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 from cryptography import x509
-from sslyze import (
-    CertificateInfoExtraArgument,
-    ProtocolWithOpportunisticTlsEnum,
-    ScanCommandsExtraArguments,
-    Scanner,
-    ServerNetworkConfiguration,
-    ServerNetworkLocation,
-    ServerScanRequest,
-    ServerScanResult,
-    ServerScanStatusEnum,
-)
-from sslyze.mozilla_tls_profile.tls_config_checker import (
-    SCAN_COMMANDS_NEEDED_BY_MOZILLA_CHECKER,
-    MozillaTlsConfiguration,
-    ServerNotCompliantWithTlsConfiguration,
-    TlsConfigurationEnum,
-    check_server_against_tls_configuration,
-)
+from sslyze import ServerScanResult, ServerScanStatusEnum
+from tls_scanning import ENDPOINTS, HOSTNAME, profile_issues, scan_endpoints
 
-HOSTNAME = "server.hello.com"
-# port: STARTTLS protocol, or None for TLS from the first byte.
-ENDPOINTS = {
-    25: ProtocolWithOpportunisticTlsEnum.SMTP,
-    587: ProtocolWithOpportunisticTlsEnum.SMTP,
-    465: None,
-    143: ProtocolWithOpportunisticTlsEnum.IMAP,
-    993: None,
-    110: ProtocolWithOpportunisticTlsEnum.POP3,
-    995: None,
-}
 PROFILE = os.environ.get("POSTDOVE_TLS_PROFILE", "intermediate")
 # sslyze's bundled trust stores hold a certificate newer cryptography warns about.
 pytestmark = pytest.mark.filterwarnings("ignore::cryptography.utils.CryptographyDeprecationWarning")
@@ -51,26 +21,9 @@ OLD_PROTOCOLS = ["ssl_2_0_cipher_suites", "ssl_3_0_cipher_suites", "tls_1_0_ciph
 
 @pytest.fixture(scope="session")
 def scans(server, server_address, tls_files, tmp_path_factory) -> dict[int, ServerScanResult]:
-    address = server_address
     anchor = tmp_path_factory.mktemp("tls") / "server-cert.pem"
     anchor.write_text(server.file(tls_files["cert"]).content_string)
-    requests = [
-        ServerScanRequest(
-            server_location=ServerNetworkLocation(HOSTNAME, port, address),
-            # Generous timeouts: on 2 busy cores a handshake can take seconds.
-            network_configuration=ServerNetworkConfiguration(
-                HOSTNAME, tls_opportunistic_encryption=starttls, network_timeout=20, network_max_retries=5
-            ),
-            scan_commands=SCAN_COMMANDS_NEEDED_BY_MOZILLA_CHECKER,
-            scan_commands_extra_arguments=ScanCommandsExtraArguments(
-                certificate_info=CertificateInfoExtraArgument(custom_ca_file=Path(anchor))
-            ),
-        )
-        for port, starttls in ENDPOINTS.items()
-    ]
-    scanner = Scanner(per_server_concurrent_connections_limit=3)
-    scanner.queue_scans(requests)
-    return {result.server_location.port: result for result in scanner.get_results()}
+    return scan_endpoints(server_address, anchor)
 
 
 @pytest.mark.parametrize("port", ENDPOINTS)
@@ -93,8 +46,5 @@ def test_endpoint_certificate_matches_the_host_name(scans, port):
 
 @pytest.mark.parametrize("port", ENDPOINTS)
 def test_endpoint_complies_with_mozillas_profile(scans, port):
-    profile = MozillaTlsConfiguration.get(TlsConfigurationEnum(PROFILE))
-    try:
-        check_server_against_tls_configuration(scans[port], profile)
-    except ServerNotCompliantWithTlsConfiguration as failure:
-        pytest.fail(f"port {port} is not Mozilla-{PROFILE}: {failure.issues}")
+    issues = profile_issues(scans[port], PROFILE)
+    assert issues == {}, f"port {port} is not Mozilla-{PROFILE}: {issues}"

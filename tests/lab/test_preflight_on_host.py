@@ -12,21 +12,20 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from lab_helpers import PROJECT, converge, sh, start_container, write_inventory
+from lab_helpers import NEWEST_ANSIBLE_PLAYBOOK as NEWEST
+from lab_helpers import converge, lab_host, sh
 from proof_log import record
 
 pytestmark = pytest.mark.lab
 
 NAME = "postdove-preflight"
 SSH_PORT = 2245
-NEWEST = PROJECT / ".venv-newest/bin/ansible-playbook"
 
 
 @pytest.fixture
 def host(tmp_path):
-    start_container(NAME, SSH_PORT)
-    yield write_inventory(tmp_path, NAME, SSH_PORT)
-    subprocess.run(["podman", "rm", "-f", NAME], capture_output=True)
+    with lab_host(tmp_path, NAME, SSH_PORT) as lab:
+        yield lab.inventory
 
 
 def assert_refused_before_any_change(result: subprocess.CompletedProcess[str], message: str, what: str) -> None:
@@ -59,5 +58,5 @@ def test_an_unsupported_operating_system(host):
 def test_a_controller_too_new_for_centos_7(host):
     os_release = 'ID="centos"\\nID_LIKE="rhel fedora"\\nVERSION_ID="7"\\n'
     sh("podman", "exec", NAME, "sh", "-c", f"printf '{os_release}' >/etc/os-release")
-    result = converge(host, str(NEWEST))
+    result = converge(host, ansible_playbook=str(NEWEST))
     assert_refused_before_any_change(result, "cannot manage RedHat-7", "ansible-core 2.19 against CentOS 7")

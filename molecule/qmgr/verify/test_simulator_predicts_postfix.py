@@ -76,7 +76,8 @@ def test_simulator_predicts_postfix(server, case):
     )
     with SUMMARY.open("a") as summary:
         summary.write(
-            f"{case.stem}: {result.checked - len(result.problems)}/{result.checked} checks agree, "
+            f"{case.stem} (Postfix {server.check_output('postconf -h mail_version')}): "
+            f"{result.checked - len(result.problems)}/{result.checked} checks agree, "
             f"{sum(len(m.deliveries) for m in real)} real delivery results\n"
         )
     assert result.ok, "\n".join(result.problems)

@@ -1,0 +1,44 @@
+"""The newest ansible-core this controller runs converges Debian 13, and the guide's mail arrives.
+
+pyproject.toml pins ansible-core 2.16, the last that manages CentOS 7; the
+Molecule scenarios run on it. This converges a fresh Debian 13 container
+(Python 3.13) once with .venv-newest's ansible-core (tools/newest-controller.txt),
+runs it again for idempotence, and sends the guide's test mail.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from lab_helpers import NEWEST_ANSIBLE_PLAYBOOK as NEWEST
+from lab_helpers import converge, lab_host, sh
+
+pytestmark = pytest.mark.lab
+
+NAME = "postdove-newest"
+SSH_PORT = 2248
+
+
+@pytest.fixture
+def debian13(tmp_path):
+    with lab_host(tmp_path, NAME, SSH_PORT, debian="13") as lab:
+        yield lab.inventory
+
+
+@pytest.mark.skipif(not NEWEST.exists(), reason="needs .venv-newest (tools/setup)")
+def test_newest_ansible_core_converges_debian_13(debian13):
+    core = sh(str(NEWEST.with_name("ansible")), "--version").splitlines()[0]
+    first = converge(debian13, ansible_playbook=str(NEWEST))
+    assert first.returncode == 0, f"{core}\n{first.stdout[-4000:]}"
+    second = converge(debian13, ansible_playbook=str(NEWEST))
+    assert second.returncode == 0 and re.search(r"changed=0\s", second.stdout), second.stdout[-3000:]
+    python = sh("podman", "exec", NAME, "python3", "--version")
+    assert python.startswith("Python 3.13"), python
+    guide_check = "echo 'postfix test' | su -s /bin/sh test -c \"mail -s hello hello@hello.com\""
+    sh("podman", "exec", NAME, "sh", "-c", guide_check)
+    deadline = time.monotonic() + 30
+    while not sh("podman", "exec", NAME, "ls", "/home/hello/Maildir/new").split() and time.monotonic() < deadline:
+        time.sleep(1)
+    assert sh("podman", "exec", NAME, "ls", "/home/hello/Maildir/new").split(), "the guide's mail did not arrive"
