@@ -28,6 +28,20 @@ TESTMX = "/usr/local/lib/postdove/testmx.py"
 SUMMARY = Path(os.environ.get("POSTDOVE_VALIDATION_SUMMARY", "/tmp/postdove-qmgr-validation.txt"))
 
 
+# The model counts whole seconds from the arrival, with qmgr's scan ticks at the
+# start of each second (spec §2.1). Real ticks fall wherever in its second qmgr
+# started: late in it, a retry that starts there ends in the next second, its
+# message is put back a second "older", and every later retry moves (seen: the
+# fourth attempt at 13 s instead of 11, then 25, 40, 55). So the rig places
+# qmgr's start and the arrivals just after whole seconds.
+SECOND_ZERO_AHEAD = 3.2
+
+
+def sleep_until(unix_time: str) -> str:
+    """A shell command that sleeps on the server until `unix_time` (a shell expression)."""
+    return f'python3 -c "import time; time.sleep(max(0.0, {unix_time} - time.time()))"'
+
+
 @pytest.fixture(scope="module")
 def server():
     return testinfra.get_host(f"podman://{SERVER}")
@@ -53,18 +67,20 @@ def test_simulator_predicts_postfix(server, case):
     spec = scenario.load(case)
     qmgr = params.from_maincf(server.check_output("postconf -n"))
     subprocess.run(["podman", "cp", str(case), f"{SERVER}:/tmp/case.yml"], check=True)
+    # A reload restarts qmgr: its state starts fresh, as the simulator's does. It
+    # comes just after a whole second, so qmgr's scan ticks fall early in each second.
     server.run(
         "systemctl stop postdove-testmx 2>/dev/null; postsuper -d ALL 2>/dev/null; "
-        ": > /var/log/postfix.log; postfix reload 2>/dev/null"
+        f": > /var/log/postfix.log; {sleep_until('$(( $(date +%s) + 1 ))')}; postfix reload 2>/dev/null"
     )
-    time.sleep(1.5)  # a reload restarts qmgr: its state starts fresh, as the simulator's does
-    epoch = server.check_output("date +%s.%N")
+    # Second 0 of the scenario, a little after a whole second and a few seconds ahead.
+    epoch = int(server.check_output("date +%s")) + SECOND_ZERO_AHEAD
     server.run_expect(
         [0], f"systemd-run --unit postdove-testmx --collect python3 {TESTMX} /tmp/case.yml --epoch {epoch}"
     )
     time.sleep(0.5)
     assert server.service("postdove-testmx").is_running, server.run("journalctl -u postdove-testmx -n 20").stdout
-    server.run_expect([0], inject_commands(spec, qmgr))
+    server.run_expect([0], f"{sleep_until(str(epoch))}; {inject_commands(spec, qmgr)}")
     time.sleep(spec.duration + 3)
     real_log = server.file("/var/log/postfix.log").content_string.splitlines()
     server.run("systemctl stop postdove-testmx")
