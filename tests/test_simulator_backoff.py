@@ -1,4 +1,4 @@
-"""The retry schedule reproduces the spec's worked tables (postfix-qmgr-spec.md §2.1)."""
+"""The retry schedule reproduces the worked schedules (docs/simulator.md §2.1)."""
 
 import dataclasses
 

@@ -1,6 +1,6 @@
-"""The simulated qmgr reproduces the spec's validation cases T1, T2(c), T3, T4 and T6 (postfix-qmgr-spec.md §6.4).
+"""The simulated qmgr reproduces the validation cases T1, T2(c), T3, T4 and T6 (docs/simulator.md §6.4).
 
-These check the model against the spec's derivations; the comparison with a
+These check the model against the derivations in docs/simulator.md; the comparison with a
 running Postfix is the Molecule validation scenario's job.
 """
 
@@ -11,8 +11,9 @@ import re
 import pytest
 
 from postdove.simulator import scenario
-from postdove.simulator.engine import Simulation, format_tv
-from postdove.simulator.events import LogRecord
+from postdove.simulator.engine import Simulation
+from postdove.simulator.events import MAIL_EVENTS
+from postdove.simulator.maillog import LogLine, format_tv, log_line
 from postdove.simulator.params import from_maincf
 
 RIG = "queue_run_delay = 1s\nminimal_backoff_time = 4s\nmaximal_backoff_time = 16s\nmaximal_queue_lifetime = 50s\n"
@@ -20,8 +21,10 @@ RIG = "queue_run_delay = 1s\nminimal_backoff_time = 4s\nmaximal_backoff_time = 1
 
 def simulate(arrivals, destinations, duration=120.0, maincf=RIG):
     spec = scenario.parse({"duration": duration, "arrivals": arrivals, "destinations": destinations})
-    lines: list[LogRecord] = []
-    sim = Simulation(spec, from_maincf(maincf), lambda r: lines.append(r) if isinstance(r, LogRecord) else None)
+    lines: list[LogLine] = []
+    sim = Simulation(
+        spec, from_maincf(maincf), lambda r: lines.append(log_line(r)) if isinstance(r, MAIL_EVENTS) else None
+    )
     totals = sim.run()
     return sim, totals, lines
 

@@ -9,7 +9,7 @@ from postdove.simulator.params import defaults, from_maincf, parse_time
 
 def test_short_timers_of_the_validation_rig():
     text = """
-# the spec's rig (§6.1)
+# the validation rig (docs/simulator.md §6.1)
 queue_run_delay = 1s
 minimal_backoff_time = 4s
 maximal_backoff_time = 16s

@@ -1,4 +1,4 @@
-"""qshape tables follow qshape.pl's buckets, widths and row order (postfix-qmgr-spec.md §7)."""
+"""qshape tables follow qshape.pl's buckets, widths and row order (docs/simulator.md §7)."""
 
 import pytest
 

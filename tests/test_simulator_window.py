@@ -1,4 +1,4 @@
-"""The concurrency window follows qmgr_queue.c (postfix-qmgr-spec.md §3.6)."""
+"""The concurrency window follows qmgr_queue.c (docs/simulator.md §3.6)."""
 
 import pytest
 

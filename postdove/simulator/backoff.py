@@ -1,4 +1,4 @@
-"""backoff - when a deferred message is tried again, and when it expires (spec §2).
+"""backoff - when a deferred message is tried again, and when it expires (docs/simulator.md §2).
 
 DESCRIPTION
     Postfix's cool-down is the age of the queue file, clamped to
@@ -9,7 +9,7 @@ DESCRIPTION
     only after an attempt that deferred something: E >= create_time + lifetime.
 
     retry_schedule() replays that for one always-failing message with
-    zero-length attempts, as the spec's worked tables do.
+    zero-length attempts, as the worked schedules in docs/simulator.md §2.1 do.
 """
 
 from __future__ import annotations

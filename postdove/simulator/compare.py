@@ -1,4 +1,4 @@
-"""compare - hold a real Postfix's mail log to the simulator's prediction (spec §6.5 tolerances).
+"""compare - hold a real Postfix's mail log to the simulator's prediction (docs/simulator.md §6.5 tolerances).
 
 Queue IDs and directory scan order differ between the two, so messages are
 compared as groups: the counts of delivery results per (process, status),

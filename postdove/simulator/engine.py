@@ -1,4 +1,4 @@
-"""engine - the queue manager as a discrete-event simulation (spec §1-§3, §8).
+"""engine - the queue manager as a discrete-event simulation (docs/simulator.md §1-§3, §8).
 
 DESCRIPTION
     Messages arrive in `incoming`; qmgr admits one file per loop pass,
@@ -30,9 +30,22 @@ import math
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from enum import Enum, IntEnum, StrEnum
 
 from postdove.simulator import backoff
-from postdove.simulator.events import LogRecord, QueuedMessage, QueueSizes, QueueSnapshot
+from postdove.simulator.events import (
+    Admitted,
+    Delivered,
+    Expired,
+    MailEvent,
+    Notice,
+    NoticeSent,
+    QueuedMessage,
+    QueueSizes,
+    QueueSnapshot,
+    Removed,
+    Status,
+)
 from postdove.simulator.params import QmgrParams
 from postdove.simulator.scenario import Arrival, Scenario
 from postdove.simulator.window import ConcurrencyWindow, Feedback
@@ -41,11 +54,32 @@ SITE_FAILURES = {"refuse", "timeout", "greet_421"}
 DONT_WAIT, WAIT = True, False
 
 
+class RecipientState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    BOUNCED = "bounced"
+    EXPIRED = "expired"
+
+
+class Scan(IntEnum):
+    """qmgr's two queue scans, in the order qmgr_loop() numbers them (§1.5)."""
+
+    INCOMING = 0
+    DEFERRED = 1
+
+
+class ScanMiss(Enum):
+    """Why a scan gave no message: it reached its end, or its next file is not due yet (§1.6)."""
+
+    END = "end"
+    NOT_ELIGIBLE = "not eligible"
+
+
 @dataclass
 class Recipient:
     address: str
     destination: str
-    status: str = "pending"  # pending, sent, bounced, expired
+    status: RecipientState = RecipientState.PENDING
     reason: str = ""
 
 
@@ -80,6 +114,36 @@ class DestinationQueue:
     dsn_reason: str = ""
 
 
+class FlowTokens:
+    """The master's in_flow_delay pipe (§1.3): cleanup takes a token per message, qmgr puts them back."""
+
+    def __init__(self, limit: int, in_flow_delay: int) -> None:
+        self.limit = limit
+        self.enabled = in_flow_delay > 0
+        self.count = limit
+
+    def take(self) -> bool:
+        """One token for a new message; False means the message waits in_flow_delay."""
+        if not self.enabled:
+            return True
+        if self.count <= 0:
+            return False
+        self.count -= 1
+        return True
+
+    def after_loop(self, fed_from_incoming: bool, incoming_idle: bool) -> None:
+        """The producer at the end of each qmgr_loop() pass: one per import from incoming, or top up when idle."""
+        if not self.enabled:
+            return
+        if self.count < self.limit:
+            if fed_from_incoming:
+                self.count += 1
+            elif incoming_idle:
+                self.count = self.limit
+        else:
+            self.count = self.limit
+
+
 @dataclass
 class Totals:
     arrived: int = 0
@@ -99,12 +163,12 @@ class Simulation:
         self,
         scenario: Scenario,
         params: QmgrParams,
-        observe: Callable[[LogRecord | QueueSizes | QueueSnapshot], None] | None = None,
+        observe: Callable[[MailEvent | QueueSizes | QueueSnapshot], None] | None = None,
         snapshot_times: tuple[float, ...] = (),
         mail_log: bool = True,
     ) -> None:
         self.scenario = scenario
-        # Formatting log text is most of the cost of a large run; skip it when nobody reads it.
+        # Mail events are most of the cost of a large run; skip them when nobody reads them.
         self.mail_log = mail_log
         self.params = params
         self.observe = observe or (lambda _: None)
@@ -119,13 +183,12 @@ class Simulation:
         self.active: dict[str, Message] = {}
         self._deferred_scan: deque[str] = deque()
         self._deferred_rescan = False
-        self._first_scan = 0  # 0 = incoming, 1 = deferred
+        self._first_scan = Scan.INCOMING
         self.queues: dict[str, DestinationQueue] = {}
         self._rr: deque[str] = deque()  # round robin over destination queues
         self.agents_busy = 0
         self.todo_total = 0  # entries waiting in all destination queues: drain() has work only if > 0
-        # The master's flow pipe (§1.3): qmgr keeps it at default_process_limit tokens while it keeps up.
-        self.tokens = params.default_process_limit
+        self.tokens = FlowTokens(params.default_process_limit, params.in_flow_delay)
         self.recipient_limit = params.default_destination_recipient_limit
         self.positive = Feedback.parse(params.default_destination_concurrency_positive_feedback)
         self.negative = Feedback.parse(params.default_destination_concurrency_negative_feedback)
@@ -135,8 +198,8 @@ class Simulation:
     def at(self, time: float, action: Callable[[], None]) -> None:
         heapq.heappush(self._events, (time, next(self._seq), action))
 
-    def log(self, process: str, text: str) -> None:
-        self.observe(LogRecord(self.now, process, text))
+    def emit(self, event: MailEvent) -> None:
+        self.observe(event)
 
     def arrivals(self) -> Iterator[tuple[float, str, list[Recipient]]]:
         """Every arrival in time order, made as it is needed (a million need not sit in the heap)."""
@@ -191,7 +254,7 @@ class Simulation:
             ("deferred", self.deferred.values()),
         ):
             for m in messages:
-                domains = tuple(r.destination for r in m.recipients if r.status == "pending")
+                domains = tuple(r.destination for r in m.recipients if r.status is RecipientState.PENDING)
                 queued.append(QueuedMessage(name, m.arrival, m.sender, domains))
         self.observe(QueueSnapshot(self.now, tuple(queued)))
 
@@ -204,8 +267,7 @@ class Simulation:
 
         XXX Each arrival waits on its own; a real SMTP session's next message waits behind it.
         """
-        if self.params.in_flow_delay <= 0 or self.tokens > 0:
-            self.tokens -= 1 if self.params.in_flow_delay > 0 else 0
+        if self.tokens.take():
             self.arrive(sender, recipients)
         else:
             self.at(math.floor(self.now) + self.params.in_flow_delay, lambda: self.arrive(sender, recipients))
@@ -228,14 +290,14 @@ class Simulation:
             self._deferred_scan = deque(sorted(self.deferred))
         self.at(math.floor(self.now) + self.params.queue_run_delay, self.deferred_tick)
 
-    def _next_from(self, scan: int) -> Message | bool | None:
-        """The next file of a scan: a message, False if it was not eligible, None at the end."""
+    def _next_from(self, scan: Scan) -> Message | ScanMiss:
+        """The next file of a scan, or why there is none."""
         second = math.floor(self.now)
-        if scan == 0:
+        if scan is Scan.INCOMING:
             if not self.incoming:
-                return None
+                return ScanMiss.END
             if not backoff.is_eligible(second, self.incoming[0].mtime):
-                return False
+                return ScanMiss.NOT_ELIGIBLE
             return self.incoming.popleft()
         while self._deferred_scan:
             qid = self._deferred_scan.popleft()
@@ -243,18 +305,18 @@ class Simulation:
             if message is None:
                 continue
             if not backoff.is_eligible(second, message.mtime):
-                return False
+                return ScanMiss.NOT_ELIGIBLE
             return self.deferred.pop(qid)
         if self._deferred_rescan:
             self._deferred_rescan = False
             self._deferred_scan = deque(sorted(self.deferred))
-        return None
+        return ScanMiss.END
 
     def qmgr_loop(self) -> bool:
         """One pass of qmgr_loop(): start deliveries, then admit at most one file (§1.5)."""
         self.drain()
         if not self.incoming and not self._deferred_scan and not self._deferred_rescan:
-            self.refill_tokens(fed_from_incoming=False)
+            self.tokens.after_loop(fed_from_incoming=False, incoming_idle=True)
             return WAIT  # both scans are idle: nothing to admit
         result = WAIT
         fed_from_incoming = False
@@ -262,35 +324,22 @@ class Simulation:
         for k in range(2):
             if len(self.active) >= self.params.qmgr_message_active_limit:
                 break
-            scan = (self._first_scan + k) % 2
+            scan = Scan((self._first_scan + k) % 2)
             last = scan
             found = self._next_from(scan)
-            if found is None:
+            if found is ScanMiss.END:
                 continue
             result = DONT_WAIT
-            if found is not False:
-                self.admit(found)  # type: ignore[arg-type]
-                fed_from_incoming = scan == 0
+            if isinstance(found, Message):
+                self.admit(found)
+                fed_from_incoming = scan is Scan.INCOMING
                 break
         if len(self.active) < self.params.qmgr_message_active_limit:
-            self._first_scan = (last + 1) % 2
+            self._first_scan = Scan((last + 1) % 2)
         else:
-            self._first_scan = 0
-        self.refill_tokens(fed_from_incoming)
+            self._first_scan = Scan.INCOMING  # full: new mail first
+        self.tokens.after_loop(fed_from_incoming, incoming_idle=not self.incoming)
         return result
-
-    def refill_tokens(self, fed_from_incoming: bool) -> None:
-        """The producer side of in_flow_delay, at the end of each qmgr_loop() pass (§1.3)."""
-        limit = self.params.default_process_limit
-        if self.params.in_flow_delay <= 0:
-            return
-        if self.tokens < limit:
-            if fed_from_incoming:
-                self.tokens += 1
-            elif not self.incoming:  # the incoming scan is idle: top up
-                self.tokens = limit
-        else:
-            self.tokens = limit
 
     # -- the active queue -------------------------------------------------------------------
     def admit(self, message: Message) -> None:
@@ -299,14 +348,10 @@ class Simulation:
         message.bounced_now = []
         self.active[message.qid] = message
         if self.mail_log:
-            self.log(
-                "qmgr",
-                f"{message.qid}: from=<{message.sender}>, size={message.size}, "
-                f"nrcpt={len(message.recipients)} (queue active)",
-            )
+            self.emit(Admitted(self.now, message.qid, message.sender, message.size, len(message.recipients)))
         pending: dict[str, list[Recipient]] = {}
         for rcpt in message.recipients:
-            if rcpt.status == "pending":
+            if rcpt.status is RecipientState.PENDING:
                 pending.setdefault(rcpt.destination, []).append(rcpt)
         entries: list[tuple[DestinationQueue, Entry]] = []
         for destination, rcpts in pending.items():
@@ -386,32 +431,38 @@ class Simulation:
         """The `retry` service defers an entry for a dead destination without connecting (L7)."""
         reason = f"delivery temporarily suspended: {queue.dsn_reason}"
         for rcpt in entry.recipients:
-            self.record(entry.message, rcpt, "error", "none", "4.4.1", "deferred", reason)
+            self.record(entry.message, rcpt, "error", "none", "4.4.1", Status.DEFERRED, reason)
         self.entry_done(entry.message)
 
     def record(
-        self, message: Message, rcpt: Recipient, process: str, relay: str, dsn: str, status: str, reason: str
+        self, message: Message, rcpt: Recipient, agent: str, relay: str, dsn: str, status: Status, reason: str
     ) -> None:
-        if status == "sent":
-            rcpt.status = "sent"
+        if status is Status.SENT:
+            rcpt.status = RecipientState.SENT
             self.totals.delivered += 1
             self.totals.latencies.append(self.now - message.arrival)
-        elif status == "bounced":
-            rcpt.status = "bounced"
+        elif status is Status.BOUNCED:
+            rcpt.status = RecipientState.BOUNCED
             message.bounced_now.append(rcpt)
             self.totals.bounced += 1
         else:
             message.deferred_now = True
         rcpt.reason = reason
-        if not self.mail_log:
-            return
-        delay = self.now - message.arrival
-        self.log(
-            process,
-            f"{message.qid}: to=<{rcpt.address}>, relay={relay}, delay={format_tv(delay)}, "
-            f"delays={format_tv(message.active_time - message.arrival)}/0/0/"
-            f"{format_tv(self.now - message.active_time)}, dsn={dsn}, status={status} ({reason})",
-        )
+        if self.mail_log:
+            self.emit(
+                Delivered(
+                    self.now,
+                    message.qid,
+                    agent,
+                    rcpt.address,
+                    relay,
+                    message.arrival,
+                    message.active_time,
+                    dsn,
+                    status,
+                    reason,
+                )
+            )
 
     def revive(self, queue: DestinationQueue) -> None:
         queue.window.unthrottle(queue.busy)
@@ -432,27 +483,27 @@ class Simulation:
         """qmgr_active_done: bounce notice, then expiry or deferral, else removal (§1.8, §2)."""
         del self.active[message.qid]
         if message.bounced_now:
-            self.notice(message, "sender non-delivery notification")
+            self.notice(message, Notice.NON_DELIVERY)
         if message.deferred_now:
             second = math.floor(self.now)
             if backoff.is_expired(self.params, second, message.create_time, null_sender=not message.sender):
-                self.log("qmgr", f"{message.qid}: from=<{message.sender}>, status=expired, returned to sender")
+                self.emit(Expired(self.now, message.qid, message.sender))
                 for rcpt in message.recipients:
-                    if rcpt.status == "pending":
-                        rcpt.status = "expired"
+                    if rcpt.status is RecipientState.PENDING:
+                        rcpt.status = RecipientState.EXPIRED
                         self.totals.expired += 1
-                self.notice(message, "sender non-delivery notification")
+                self.notice(message, Notice.NON_DELIVERY)
             else:
                 if message.warn_time > 0 and second >= message.warn_time - 1:
-                    self.notice(message, "sender delay notification")
+                    self.notice(message, Notice.DELAY)
                     message.warn_time = -1
                 message.mtime = second + backoff.cooldown(self.params, second, message.create_time)
                 self.deferred[message.qid] = message
                 return
         if self.mail_log:
-            self.log("qmgr", f"{message.qid}: removed")
+            self.emit(Removed(self.now, message.qid))
 
-    def notice(self, message: Message, kind: str) -> None:
+    def notice(self, message: Message, kind: Notice) -> None:
         """A notice to the sender is a new message with a null sender; none for a null sender (§2.5)."""
         if not message.sender:
             return
@@ -461,33 +512,20 @@ class Simulation:
         if domain in self.destinations:
             notice = self.arrive("", [Recipient(message.sender, domain)])
             self.totals.arrived -= 1
-            self.log("bounce", f"{message.qid}: {kind}: {notice.qid}")
+            self.emit(NoticeSent(self.now, message.qid, kind, notice.qid))
         else:
-            self.log("bounce", f"{message.qid}: {kind}: {next(self._qids):010X}")
+            self.emit(NoticeSent(self.now, message.qid, kind, f"{next(self._qids):010X}"))
 
 
 @functools.cache
-def outcome(behaviour: str, relay: str) -> tuple[str, str, str]:
-    """The (dsn, status, reason) smtp(8) logs for a destination's behaviour."""
+def outcome(behaviour: str, relay: str) -> tuple[str, Status, str]:
+    """The (dsn, status, reply) smtp(8) reports for a destination's behaviour."""
     reply = f"host {relay} said:"
     return {
-        "accept": ("2.0.0", "sent", "250 2.0.0 Ok: queued"),
-        "defer": ("4.2.0", "deferred", f"{reply} 451 4.2.0 try again later (in reply to RCPT TO command)"),
-        "bounce": ("5.1.1", "bounced", f"{reply} 550 5.1.1 user unknown (in reply to RCPT TO command)"),
-        "refuse": ("4.4.1", "deferred", f"connect to {relay}: Connection refused"),
-        "timeout": ("4.4.1", "deferred", f"connect to {relay}: Connection timed out"),
-        "greet_421": ("4.3.2", "deferred", f"host {relay} refused to talk to me: 421 4.3.2 busy"),
+        "accept": ("2.0.0", Status.SENT, "250 2.0.0 Ok: queued"),
+        "defer": ("4.2.0", Status.DEFERRED, f"{reply} 451 4.2.0 try again later (in reply to RCPT TO command)"),
+        "bounce": ("5.1.1", Status.BOUNCED, f"{reply} 550 5.1.1 user unknown (in reply to RCPT TO command)"),
+        "refuse": ("4.4.1", Status.DEFERRED, f"connect to {relay}: Connection refused"),
+        "timeout": ("4.4.1", Status.DEFERRED, f"connect to {relay}: Connection timed out"),
+        "greet_421": ("4.3.2", Status.DEFERRED, f"host {relay} refused to talk to me: 421 4.3.2 busy"),
     }[behaviour]
-
-
-def format_tv(value: float) -> str:
-    """Postfix's delay format: 2 significant digits, <0.005 as 0, integers from 10 (format_tv.c)."""
-    if value < 0.005:
-        return "0"
-    if value < 1:
-        text = f"{math.floor(value * 100 + 0.5) / 100:.2f}"
-    elif value < 10:
-        text = f"{math.floor(value * 10 + 0.5) / 10:.1f}"
-    else:
-        return str(math.floor(value + 0.5))
-    return text.rstrip("0").rstrip(".")

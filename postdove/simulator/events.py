@@ -1,20 +1,86 @@
 """events - what the simulation tells its observers (mail log, reports, plots).
 
-The model only emits these records; it never formats or draws anything.
+The model only emits these records; it never formats or draws anything
+(maillog.py writes the mail-log records as Postfix's lines).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 
-@dataclass(frozen=True)
-class LogRecord:
-    """One mail-log line's content: the process and the text after `postfix/<process>[pid]: `."""
+class Status(StrEnum):
+    """A delivery agent's verdict on one recipient (the log's status=)."""
+
+    SENT = "sent"
+    BOUNCED = "bounced"
+    DEFERRED = "deferred"
+
+
+class Notice(StrEnum):
+    """What the bounce daemon sends to a message's sender (docs/simulator.md §2.5)."""
+
+    NON_DELIVERY = "sender non-delivery notification"
+    DELAY = "sender delay notification"
+
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """qmgr took a queue file into the active queue (§1.6)."""
 
     time: float
-    process: str
-    text: str
+    qid: str
+    sender: str
+    size: int
+    nrcpt: int
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """One recipient's result from a delivery agent: `smtp`, or `error` for the retry service (§3.2)."""
+
+    time: float
+    qid: str
+    agent: str
+    recipient: str
+    relay: str
+    arrival: float
+    active_time: float
+    dsn: str
+    status: Status
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Expired:
+    """A message outlived its queue lifetime and is returned to its sender (§2.3)."""
+
+    time: float
+    qid: str
+    sender: str
+
+
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """A finished message's queue file is deleted (§1.8)."""
+
+    time: float
+    qid: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeSent:
+    """The bounce daemon queued a notice for `qid`'s sender as message `notice_qid` (§2.5)."""
+
+    time: float
+    qid: str
+    notice: Notice
+    notice_qid: str
+
+
+MailEvent = Admitted | Delivered | Expired | Removed | NoticeSent
+MAIL_EVENTS = (Admitted, Delivered, Expired, Removed, NoticeSent)
 
 
 @dataclass(frozen=True)

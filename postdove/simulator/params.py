@@ -2,7 +2,7 @@
 
 DESCRIPTION
     QmgrParams holds every main.cf parameter the model uses, in seconds or
-    counts. defaults(version) gives Postfix's built-in values (spec §5.1);
+    counts. defaults(version) gives Postfix's built-in values (docs/simulator.md §5.1);
     from_maincf() reads `name = value` lines (main.cf or `postconf -n`
     output) over those defaults, converting Postfix's time units.
 
@@ -55,7 +55,7 @@ class QmgrParams:
         return min(self.bounce_queue_lifetime, self.maximal_queue_lifetime)
 
 
-# Parameters whose default unit is not seconds (spec §5.1: lifetimes in days, warnings in hours).
+# Parameters whose default unit is not seconds (docs/simulator.md §5.1: lifetimes in days, warnings in hours).
 DEFAULT_UNITS = {"maximal_queue_lifetime": "d", "bounce_queue_lifetime": "d", "delay_warning_time": "h"}
 TIME_PARAMETERS = {
     "queue_run_delay",
@@ -74,7 +74,7 @@ FEEDBACK = re.compile(r"^\s*(\d+(\.\d+)?)(\s*/\s*(\d+(\.\d+)?|concurrency))?\s*$
 
 
 def defaults(version: str = "3.7") -> QmgrParams:
-    """Postfix's built-in defaults; the qmgr-relevant ones are the same in 2.10.1 and 3.7.11 (spec §5.1)."""
+    """Postfix's built-in defaults; the qmgr-relevant ones are the same in 2.10.1 and 3.7.11 (§5.1)."""
     if version not in SUPPORTED_VERSIONS:
         raise ValueError(f"version {version!r} is not one of {', '.join(SUPPORTED_VERSIONS)}")
     return QmgrParams(version=version)
@@ -90,7 +90,7 @@ def parse_time(name: str, value: str) -> int:
 
 
 def check_feedback(name: str, value: str) -> str:
-    """A concurrency feedback value: x, x/y or x/concurrency (spec §3.6)."""
+    """A concurrency feedback value: x, x/y or x/concurrency (docs/simulator.md §3.6)."""
     if not FEEDBACK.match(value):
         raise ValueError(f"{name} = {value!r} is not a feedback value such as 1, 1/4 or 1/concurrency")
     return value.strip()

@@ -1,4 +1,4 @@
-"""report - what a run produced: the summary numbers and qshape tables (spec §7).
+"""report - what a run produced: the summary numbers and qshape tables (docs/simulator.md §7).
 
 qshape() reproduces auxiliary/qshape/qshape.pl's table: recipients (or, with
 by_sender, messages by sender domain) per domain, in age buckets of `tick`

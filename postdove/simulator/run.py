@@ -12,7 +12,7 @@ from typing import TextIO
 
 from postdove.simulator import maillog, params, report, scenario
 from postdove.simulator.engine import Simulation
-from postdove.simulator.events import LogRecord, QueueSizes, QueueSnapshot
+from postdove.simulator.events import MAIL_EVENTS, MailEvent, QueueSizes, QueueSnapshot
 
 
 @dataclass
@@ -40,8 +40,8 @@ def run_scenario(
     snapshots: list[QueueSnapshot] = []
     samples: list[QueueSizes] = []
 
-    def observe(record: LogRecord | QueueSizes | QueueSnapshot) -> None:
-        if isinstance(record, LogRecord):
+    def observe(record: MailEvent | QueueSizes | QueueSnapshot) -> None:
+        if isinstance(record, MAIL_EVENTS):
             if log is not None:
                 log.write(maillog.format_line(record) + "\n")
         elif isinstance(record, QueueSizes):

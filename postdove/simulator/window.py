@@ -1,4 +1,4 @@
-"""window - the per-destination concurrency window (spec §3.6, qmgr_queue.c).
+"""window - the per-destination concurrency window (docs/simulator.md §3.6, qmgr_queue.c).
 
 DESCRIPTION
     A destination starts with initial_destination_concurrency parallel

@@ -1,4 +1,4 @@
-"""The simulator's prediction matches the real Postfix for each case in ../cases (postfix-qmgr-spec.md §6.4).
+"""The simulator's prediction matches the real Postfix for each case in ../cases (docs/simulator.md §6.4).
 
 For each case: reset Postfix (empty queue, fresh qmgr state, empty log),
 start the test MX with the case file, inject the case's messages with
@@ -19,7 +19,7 @@ import testinfra
 
 from postdove.simulator import compare, logparse, maillog, params, scenario
 from postdove.simulator.engine import Simulation
-from postdove.simulator.events import LogRecord
+from postdove.simulator.events import MAIL_EVENTS
 
 CASES = sorted((Path(__file__).resolve().parents[1] / "cases").glob("*.yml"))
 SERVER = os.environ.get("POSTDOVE_SERVER", "postdove-qmgr")
@@ -29,7 +29,7 @@ SUMMARY = Path(os.environ.get("POSTDOVE_VALIDATION_SUMMARY", "/tmp/postdove-qmgr
 
 
 # The model counts whole seconds from the arrival, with qmgr's scan ticks at the
-# start of each second (spec §2.1). Real ticks fall wherever in its second qmgr
+# start of each second (docs/simulator.md §2.1). Real ticks fall wherever in its second qmgr
 # started: late in it, a retry that starts there ends in the next second, its
 # message is put back a second "older", and every later retry moves (seen: the
 # fourth attempt at 13 s instead of 11, then 25, 40, 55). So the rig places
@@ -49,7 +49,7 @@ def server():
 
 def predicted_log(spec: scenario.Scenario, qmgr: params.QmgrParams) -> list[str]:
     lines: list[str] = []
-    Simulation(spec, qmgr, lambda r: lines.append(maillog.format_line(r)) if isinstance(r, LogRecord) else None).run()
+    Simulation(spec, qmgr, lambda r: lines.append(maillog.format_line(r)) if isinstance(r, MAIL_EVENTS) else None).run()
     return lines
 
 
