@@ -16,14 +16,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from config_names import (
+
+from postdove.testing.ansible import failed_tasks, run_playbook
+from postdove.testing.config_names import (
     dovecot_setting_paths,
     main_cf_names,
     master_cf_commands,
     master_cf_option_names,
     postfix_references,
 )
-from conftest import PROJECT
+from postdove.testing.project import PROJECT
 
 RENDER = PROJECT / "tests/render"
 PARAMS = RENDER / "params"
@@ -56,14 +58,9 @@ OS_SPECIFIC = {
 }
 
 
-def os_var(role: str, host: str, name: str) -> str:
-    """A role's OS variable as the role's first_found would load it for `host`."""
-    family, major = TARGETS[host.removesuffix("-guide")]
-    for candidate in (f"{family}-{major}.yml", f"{family}.yml"):
-        path = PROJECT / "roles" / role / "vars" / candidate
-        if path.exists():
-            return yaml.safe_load(path.read_text())[name]
-    raise LookupError(f"no vars file of {role} for {host}")
+def versions(rendered: Path, host: str) -> dict[str, str]:
+    """The Postfix and Dovecot versions the roles' OS variables name for `host` (recorded by render.yml)."""
+    return yaml.safe_load((rendered / host / "versions.yml").read_text())
 
 
 def names_file(daemon: str, version: str) -> set[str]:
@@ -73,18 +70,10 @@ def names_file(daemon: str, version: str) -> set[str]:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("render")
-    subprocess.run(
-        [
-            "ansible-playbook",
-            "-i", str(RENDER / "hosts.yml"),
-            str(RENDER / "render.yml"),
-            "--skip-tags", "target_probe,packages",
-            "-e", f"render_dir={out}",
-        ],
-        cwd=PROJECT,
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
+    result = run_playbook(
+        RENDER / "hosts.yml", RENDER / "render.yml", "--skip-tags", "target_probe,packages", "-e", f"render_dir={out}"
+    )
+    assert result.returncode == 0, failed_tasks(result.stdout + result.stderr)
     return out
 
 
@@ -109,7 +98,7 @@ def test_the_checker_flags_a_parameter_the_version_lacks() -> None:
 
 @pytest.mark.parametrize("host", EL_HOSTS)
 def test_postfix_config_uses_only_parameters_its_version_knows(rendered: Path, host: str) -> None:
-    version = os_var("postfix", host, "__postfix_version")
+    version = versions(rendered, host)["postfix"]
     main_cf = (rendered / host / "postfix/main.cf").read_text()
     master_cf = (rendered / host / "postfix/master.cf").read_text()
     assert unknown_postfix_names(main_cf, master_cf, version) == set()
@@ -120,7 +109,7 @@ def test_postfix_config_uses_only_parameters_its_version_knows(rendered: Path, h
 
 @pytest.mark.parametrize("host", EL_HOSTS)
 def test_dovecot_config_uses_only_settings_its_version_knows(rendered: Path, host: str) -> None:
-    version = os_var("dovecot", host, "__dovecot_version")
+    version = versions(rendered, host)["dovecot"]
     lines = [
         line for path in sorted((rendered / host / "dovecot").rglob("*.conf")) for line in path.read_text().splitlines()
     ]
@@ -148,12 +137,10 @@ def test_main_cf_differs_between_targets_only_where_the_os_does(rendered: Path, 
 
 
 @pytest.mark.parametrize("release", DEBIAN_RELEASES)
-def test_versions_in_vars_match_debians_daemons(release: str) -> None:
-    host = f"debian{release}"
-    postfix = daemons(release, "postconf -d -h mail_version").strip()
-    assert os_var("postfix", host, "__postfix_version") == postfix
-    dovecot = daemons(release, "dovecot --version").split()[0].split("-")[0]
-    assert dovecot == os_var("dovecot", host, "__dovecot_version")
+def test_versions_in_vars_match_debians_daemons(rendered: Path, release: str) -> None:
+    named = versions(rendered, f"debian{release}")
+    assert named["postfix"] == daemons(release, "postconf -d -h mail_version").strip()
+    assert named["dovecot"] == daemons(release, "dovecot --version").split()[0].split("-")[0]
 
 
 @pytest.mark.parametrize("host", [f"debian{r}{v}" for r in DEBIAN_RELEASES for v in ("", "-guide")])

@@ -24,8 +24,7 @@ import re
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from config_names import dovecot_setting_paths
+from postdove.testing.config_names import dovecot_setting_paths
 
 PARAMS = Path(__file__).resolve().parent / "params"
 POSTFIX_VERSIONS = ["2.10.1", "3.5.8", "3.5.9", "3.8.5"]
