@@ -21,7 +21,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parents[1]
+from postdove.testing.ansible import run_playbook
+from postdove.testing.project import PROJECT
+
 CONTAINER = "postdove-lab"
 INVENTORY = PROJECT / "inventories/lab/hosts.yml"
 GUIDE_CONFIG = PROJECT / "bench/guide-config"
@@ -44,7 +46,9 @@ def in_container(script: str) -> str:
 
 def timed_playbook() -> tuple[float, int]:
     start = time.monotonic()
-    output = run("ansible-playbook", "-i", str(INVENTORY), "site.yml", capture=True)
+    result = run_playbook(INVENTORY)
+    result.check_returncode()
+    output = result.stdout
     elapsed = time.monotonic() - start
     changed = int(re.search(r"changed=(\d+)", output.rsplit("PLAY RECAP", 1)[1]).group(1))  # type: ignore[union-attr]
     return elapsed, changed

@@ -14,16 +14,35 @@ import argparse
 import re
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import jinja2
+import yaml
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "inventory"
 DEFAULT_USERS = ("test", "hello")
 DEFAULT_ADDRESS = "192.0.2.10"
-# The same rules as roles/mail/vars/main.yml.
-DNS_NAME = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
-USER_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+
+
+@dataclass(frozen=True)
+class InventoryRules:
+    """The mail role's own rules for names (roles/mail/vars/main.yml, linked as inventory_rules.yml)."""
+
+    dns_name: re.Pattern[str]
+    user_name: re.Pattern[str]
+    reserved_users: frozenset[str]
+
+
+@cache
+def inventory_rules() -> InventoryRules:
+    rules = yaml.safe_load(resources.files("postdove").joinpath("inventory_rules.yml").read_text())
+    return InventoryRules(
+        dns_name=re.compile(rules["__mail_dns_name_re"]),
+        user_name=re.compile(rules["__mail_user_name_re"]),
+        reserved_users=frozenset(rules["__mail_reserved_users"]),
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,12 +92,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         return args
     args.hostname = args.hostname or f"server.{args.domain}"
     args.users = args.users or list(DEFAULT_USERS)
+    rules = inventory_rules()
     for option, value in (("--domain", args.domain), ("--hostname", args.hostname)):
-        if not DNS_NAME.match(value):
+        if not rules.dns_name.match(value):
             parser.error(f"{option} {value!r} is not a DNS name such as hello.com")
     for user in args.users:
-        if not USER_NAME.match(user):
+        if not rules.user_name.match(user):
             parser.error(f"--user {user!r} is not a valid user name (lower-case letters, digits, '_', '-')")
+        if user in rules.reserved_users:
+            parser.error(f"--user {user!r} is a system account; choose another name")
     if len(set(args.users)) != len(args.users):
         parser.error("--user names must be unique")
     if args.directory.exists():
@@ -88,7 +110,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def write_inventory(args: argparse.Namespace) -> list[Path]:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=jinja2.PackageLoader("postdove", "inventory_templates"),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,

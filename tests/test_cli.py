@@ -28,6 +28,7 @@ def test_new_inventory_writes_the_guide_values(tmp_path):
         (["--domain", "hello.com", "--hostname", "server"], "--hostname 'server'"),
         (["--domain", "hello.com", "--user", "Bad User"], "--user 'Bad User'"),
         (["--domain", "hello.com", "--user", "a", "--user", "a"], "--user names must be unique"),
+        (["--domain", "hello.com", "--user", "postfix"], "--user 'postfix' is a system account"),
         (["--domain", "hello.com", "--delivery", "mbox"], "invalid choice: 'mbox'"),
     ],
 )

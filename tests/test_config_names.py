@@ -1,6 +1,6 @@
 """How configuration files are reduced to the setting names the render tests compare."""
 
-from config_names import dovecot_setting_paths
+from postdove.testing.config_names import dovecot_setting_paths
 
 
 def test_dovecot_sections_are_named_by_type() -> None:

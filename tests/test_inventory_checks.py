@@ -7,15 +7,15 @@ in check mode, so even a check that wrongly passed could not change anything.
 from __future__ import annotations
 
 import copy
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import PROJECT
-from proof_log import record
+
+from postdove.testing.ansible import Result, run_playbook
+from postdove.testing.project import PROJECT
+from postdove.testing.proof_log import record
 
 GOOD: dict[str, Any] = {
     "mail_domain": "hello.com",
@@ -86,11 +86,11 @@ CASES = [
 ]
 
 
-def run_playbook(
+def check_inventory(
     tmp_path: Path,
     inventory_vars: dict[str, Any],
     playbook: Path = PROJECT / "site.yml",
-) -> subprocess.CompletedProcess[str]:
+) -> Result:
     (tmp_path / "group_vars").mkdir()
     (tmp_path / "group_vars" / "mailservers.yml").write_text(yaml.safe_dump(inventory_vars))
     (tmp_path / "hosts.yml").write_text(
@@ -107,25 +107,13 @@ def run_playbook(
             }
         )
     )
-    env = {
-        **os.environ,
-        "ANSIBLE_CONFIG": str(PROJECT / "ansible.cfg"),
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_CALLBACK_RESULT_FORMAT": "json",
-    }
-    return subprocess.run(
-        ["ansible-playbook", "--check", "-i", str(tmp_path / "hosts.yml"), str(playbook)],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    env = {"ANSIBLE_CONFIG": str(PROJECT / "ansible.cfg"), "ANSIBLE_CALLBACK_RESULT_FORMAT": "json"}
+    return run_playbook(tmp_path / "hosts.yml", playbook, "--check", env=env, timeout=300)
 
 
 @pytest.mark.parametrize(("inventory_vars", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_bad_inventory_fails_before_any_change(tmp_path, inventory_vars, message):
-    result = run_playbook(tmp_path, inventory_vars)
+    result = check_inventory(tmp_path, inventory_vars)
     output = result.stdout + result.stderr
     record(
         "bad input", f"inventory: {message}", f"exit {result.returncode}", result.returncode != 0 and message in output
@@ -144,5 +132,5 @@ def test_good_inventory_passes_the_checks(tmp_path):
             [{"name": "Check the inventory", "hosts": "mailservers", "gather_subset": ["!all"], "roles": ["mail"]}]
         )
     )
-    result = run_playbook(tmp_path, GOOD, playbook)
+    result = check_inventory(tmp_path, GOOD, playbook)
     assert result.returncode == 0, result.stdout[-3000:]

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from conftest import PROJECT
+
+from postdove.testing.project import PROJECT
 
 MOLECULE = PROJECT / "molecule"
 # Platform keys that differ by design: EL images have no SSH server (podman exec) and run firewalld.

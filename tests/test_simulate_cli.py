@@ -2,9 +2,8 @@
 
 from pathlib import Path
 
-from conftest import PROJECT
-
 from postdove import cli
+from postdove.testing.project import PROJECT
 
 RETRY = PROJECT / "examples/scenarios/retry-schedule.yml"
 

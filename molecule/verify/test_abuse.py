@@ -17,8 +17,9 @@ import time
 
 import pytest
 import testinfra
-from conftest import smtp_dialogue, unique_subject, wait_for_mail
-from proof_log import record
+
+from postdove.testing.mail import smtp_dialogue, unique_subject, wait_for_mail
+from postdove.testing.proof_log import record
 
 EHLO = "EHLO client.example.net\r\n"
 

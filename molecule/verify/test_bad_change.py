@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import failed_tasks, run_converge, unique_subject, wait_for_mail
-from proof_log import record
+
+from postdove.testing.ansible import failed_tasks, run_converge
+from postdove.testing.mail import unique_subject, wait_for_mail
+from postdove.testing.proof_log import record
 
 # One error per daemon that only its validator can catch: a misspelt main.cf
 # parameter from the inventory, and (injected past the inventory checks, as a

@@ -19,8 +19,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import failed_tasks, run_converge
-from proof_log import record
+
+from postdove.testing.ansible import failed_tasks, run_converge
+from postdove.testing.proof_log import record
 
 TOTAL = 5000
 WORKERS = 8

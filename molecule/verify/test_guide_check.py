@@ -1,6 +1,6 @@
 """The guide's own final check: as test, `mail` a message to hello and find it in ~hello/Maildir/new."""
 
-from conftest import unique_subject, wait_for_mail
+from postdove.testing.mail import unique_subject, wait_for_mail
 
 
 def test_guide_mail_arrives_in_maildir_new(server):

@@ -1,7 +1,8 @@
 """hello reads mail over IMAPS (993) and POP3S (995); no password travels in clear text on 143 or 110."""
 
 import pytest
-from conftest import send_with_swaks, unique_subject, wait_for_mail
+
+from postdove.testing.mail import send_with_swaks, unique_subject, wait_for_mail
 
 
 @pytest.fixture(scope="module")

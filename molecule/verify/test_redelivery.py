@@ -13,8 +13,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import wait_for_mail
-from proof_log import record
+
+from postdove.testing.mail import wait_for_mail
+from postdove.testing.proof_log import record
 
 HANDOVER = Path(__file__).with_name("lmtp_handover.py")
 

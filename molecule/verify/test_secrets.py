@@ -8,8 +8,9 @@ logs that recorded credentials would show them here.
 from __future__ import annotations
 
 import pytest
-from conftest import failed_tasks, run_converge
-from proof_log import record
+
+from postdove.testing.ansible import failed_tasks, run_converge
+from postdove.testing.proof_log import record
 
 # Where a leaked password could land on the server: configs, logs, homes, spools, state, temp files.
 SEARCHED = "/etc /var/log /var/spool /var/lib /var/tmp /tmp /root /home /usr/local"

@@ -1,7 +1,8 @@
 """SMTP from another host: AUTH on 465 and 587 delivers; AUTH without TLS, a wrong password and relaying are refused."""
 
 import pytest
-from conftest import send_with_swaks, unique_subject, wait_for_mail
+
+from postdove.testing.mail import send_with_swaks, unique_subject, wait_for_mail
 
 # swaks flags for each way in: implicit TLS on 465, STARTTLS on 587.
 TLS_MODES = {465: "--tlsc", 587: "--tls"}

@@ -1,7 +1,7 @@
 """Every TLS endpoint, scanned with sslyze: protocols, certificate name, and Mozilla's profile.
 
 Scans run from the controller to the server container's address (the
-client container has no sslyze), seven endpoints at once (tls_scanning.py).
+client container has no sslyze), seven endpoints at once (postdove/testing/tls_scanning.py).
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import os
 import pytest
 from cryptography import x509
 from sslyze import ServerScanResult, ServerScanStatusEnum
-from tls_scanning import ENDPOINTS, HOSTNAME, profile_issues, scan_endpoints
+
+from postdove.testing.tls_scanning import ENDPOINTS, HOSTNAME, profile_issues, scan_endpoints
 
 PROFILE = os.environ.get("POSTDOVE_TLS_PROFILE", "intermediate")
 # sslyze's bundled trust stores hold a certificate newer cryptography warns about.

@@ -11,7 +11,8 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from lab_helpers import converge, lab_host, sh
+
+from postdove.testing.lab import converge, lab_host, sh
 
 pytestmark = pytest.mark.lab
 

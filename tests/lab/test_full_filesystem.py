@@ -17,8 +17,9 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from lab_helpers import PROJECT, converge, sh, start_container, write_inventory
-from proof_log import record
+
+from postdove.testing.lab import PROJECT, converge, sh, start_container, write_inventory
+from postdove.testing.proof_log import record
 
 pytestmark = pytest.mark.lab
 

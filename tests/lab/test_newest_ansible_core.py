@@ -12,8 +12,9 @@ import re
 import time
 
 import pytest
-from lab_helpers import NEWEST_ANSIBLE_PLAYBOOK as NEWEST
-from lab_helpers import converge, lab_host, sh
+
+from postdove.testing.lab import NEWEST_ANSIBLE_PLAYBOOK as NEWEST
+from postdove.testing.lab import converge, lab_host, sh
 
 pytestmark = pytest.mark.lab
 

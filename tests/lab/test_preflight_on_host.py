@@ -12,9 +12,10 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from lab_helpers import NEWEST_ANSIBLE_PLAYBOOK as NEWEST
-from lab_helpers import converge, lab_host, sh
-from proof_log import record
+
+from postdove.testing.lab import NEWEST_ANSIBLE_PLAYBOOK as NEWEST
+from postdove.testing.lab import converge, lab_host, sh
+from postdove.testing.proof_log import record
 
 pytestmark = pytest.mark.lab
 

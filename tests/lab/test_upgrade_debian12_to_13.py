@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from example_vault import example_passwords
-from lab_helpers import Result, converge, lab_host, sh
-from proof_log import record
-from tls_scanning import profile_issues, scan_endpoints
+
+from postdove.testing.example_vault import example_passwords
+from postdove.testing.lab import Result, converge, lab_host, sh
+from postdove.testing.proof_log import record
+from postdove.testing.tls_scanning import profile_issues, scan_endpoints
 
 pytestmark = [
     pytest.mark.lab,

@@ -1,10 +1,9 @@
-"""Helpers for tests that provision their own lab container (tools/test stage "lab")."""
+"""A fresh lab container with its inventory, for the tests that provision their own (tests/lab)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,23 +11,21 @@ from pathlib import Path
 
 import yaml
 
-Result = subprocess.CompletedProcess[str]
+from postdove.testing.ansible import Result, run_playbook
+from postdove.testing.containers import container_address, sh
+from postdove.testing.project import PROJECT
 
-PROJECT = Path(__file__).resolve().parents[2]
+__all__ = ["NEWEST_ANSIBLE_PLAYBOOK", "PROJECT", "Result", "converge", "lab_host", "sh", "start_container"]
+
 # The newest ansible-core this controller runs (tools/newest-controller.txt).
 NEWEST_ANSIBLE_PLAYBOOK = PROJECT / ".venv-newest/bin/ansible-playbook"
-sys.path.insert(0, str(PROJECT / "molecule/verify"))
-
-
-def sh(*args: str) -> str:
-    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
 
 
 def start_container(name: str, ssh_port: int, *podman_args: str, debian: str = "12") -> str:
     """A fresh lab container (lab/start) of Debian `debian`; returns its address on the lab network."""
     lab_start = [str(PROJECT / "lab/start"), name, str(ssh_port), "server.hello.com", *podman_args]
     subprocess.run(lab_start, check=True, capture_output=True, env={**os.environ, "POSTDOVE_DEBIAN": debian})
-    return sh("podman", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name).strip()
+    return container_address(name)
 
 
 def write_inventory(directory: Path, name: str, ssh_port: int, **host_vars: object) -> Path:
@@ -43,13 +40,8 @@ def write_inventory(directory: Path, name: str, ssh_port: int, **host_vars: obje
 
 
 def converge(hosts: Path, *options: str, ansible_playbook: str = "ansible-playbook") -> Result:
-    return subprocess.run(
-        [ansible_playbook, "-i", str(hosts), str(PROJECT / "site.yml"), *options],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "ANSIBLE_NOCOLOR": "1"},
-    )
+    """site.yml on the inventory `hosts`."""
+    return run_playbook(hosts, PROJECT / "site.yml", *options, ansible_playbook=ansible_playbook)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,50 @@
+"""Run ansible-playbook the way the tests need it: one runner for every caller."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from postdove.testing.project import PROJECT
+
+Result = subprocess.CompletedProcess[str]
+
+
+def run_playbook(
+    inventory: Path,
+    playbook: Path = PROJECT / "site.yml",
+    *options: str,
+    ansible_playbook: str = "ansible-playbook",
+    env: dict[str, str] | None = None,
+    cwd: Path = PROJECT,
+    timeout: float = 900,
+) -> Result:
+    """ansible-playbook -i INVENTORY PLAYBOOK OPTIONS..., output captured, colour off; `env` adds to ours."""
+    return subprocess.run(
+        [ansible_playbook, "-i", str(inventory), str(playbook), *options],
+        cwd=cwd,
+        env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def failed_tasks(output: str) -> str:
+    """The failure reports in ansible-playbook output (assertion messages get truncated)."""
+    lines = output.splitlines()
+    marks = [i for i, line in enumerate(lines) if line.startswith(("fatal:", "failed:", "ERROR!"))]
+    return "\n".join("\n".join(lines[max(i - 2, 0) : i + 14]) for i in marks) or output[-2000:]
+
+
+def run_converge(*args: str) -> Result:
+    """In a Molecule verifier: run site.yml against the scenario's hosts again, as its converge does."""
+    ephemeral = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+    env = {
+        "ANSIBLE_CONFIG": str(ephemeral / "ansible.cfg"),
+        "ANSIBLE_ROLES_PATH": str(PROJECT / "roles"),
+        "ANSIBLE_COLLECTIONS_PATH": str(PROJECT / ".collections"),
+        "ANSIBLE_VAULT_PASSWORD_FILE": str(PROJECT / "inventories/example/vault-password"),
+    }
+    return run_playbook(ephemeral / "inventory", PROJECT / "site.yml", "--limit", "mailservers", *args, env=env)
