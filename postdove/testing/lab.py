@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,7 +16,16 @@ from postdove.testing.ansible import Result, run_playbook
 from postdove.testing.containers import container_address, sh
 from postdove.testing.project import PROJECT
 
-__all__ = ["NEWEST_ANSIBLE_PLAYBOOK", "PROJECT", "Result", "converge", "lab_host", "sh", "start_container"]
+__all__ = [
+    "NEWEST_ANSIBLE_PLAYBOOK",
+    "PROJECT",
+    "Result",
+    "converge",
+    "guide_check_arrives",
+    "lab_host",
+    "sh",
+    "start_container",
+]
 
 # The newest ansible-core this controller runs (tools/newest-controller.txt).
 NEWEST_ANSIBLE_PLAYBOOK = PROJECT / ".venv-newest/bin/ansible-playbook"
@@ -60,3 +70,15 @@ def lab_host(
         yield LabHost(write_inventory(directory, name, ssh_port, **host_vars), address)
     finally:
         subprocess.run(["podman", "rm", "-f", name], capture_output=True)
+
+
+def guide_check_arrives(container: str, timeout: float = 30.0) -> bool:
+    """The guide's own check, run as user test; True once a message is in hello's Maildir/new."""
+    guide_check = "echo 'postfix test' | su -s /bin/sh test -c \"mail -s hello hello@hello.com\""
+    sh("podman", "exec", container, "sh", "-c", guide_check)
+    deadline = time.monotonic() + timeout
+    while not sh("podman", "exec", container, "ls", "/home/hello/Maildir/new").split():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(1)
+    return True

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 import yaml
 
 from postdove.testing.ansible import run_playbook
-from postdove.testing.lab import PROJECT, lab_host, sh
+from postdove.testing.lab import PROJECT, guide_check_arrives, lab_host
 
 pytestmark = pytest.mark.lab
 
@@ -74,9 +73,4 @@ def test_the_collection_provisions_the_guides_server(project: Path) -> None:
         assert "postdove.mailserver.postfix : " in first.stdout
         second = run_playbook(lab.inventory, project / "mail.yml", cwd=project, env=own_config)
         assert second.returncode == 0 and re.search(r"changed=0\s", second.stdout), second.stdout[-3000:]
-        guide_check = "echo 'postfix test' | su -s /bin/sh test -c \"mail -s hello hello@hello.com\""
-        sh("podman", "exec", NAME, "sh", "-c", guide_check)
-        deadline = time.monotonic() + 30
-        while not sh("podman", "exec", NAME, "ls", "/home/hello/Maildir/new").split() and time.monotonic() < deadline:
-            time.sleep(1)
-        assert sh("podman", "exec", NAME, "ls", "/home/hello/Maildir/new").split(), "the guide's mail did not arrive"
+        assert guide_check_arrives(NAME), "the guide's mail did not arrive"
