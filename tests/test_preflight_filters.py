@@ -70,3 +70,10 @@ def test_a_role_that_does_not_depend_on_mail_is_left_out(tmp_path) -> None:
         (tmp_path / name / "meta").mkdir(parents=True)
         (tmp_path / name / "meta/main.yml").write_text(meta)
     assert preflight.roles_depending_on(str(tmp_path), "mail") == ["fqcn", "ours"]
+
+
+def test_role_options_are_read_from_each_roles_argument_specs() -> None:
+    options = preflight.role_options(str(PROJECT / "roles"), ["mail", "postfix"])
+    assert set(options) == {"mail", "postfix"}
+    assert options["mail"]["mail_domain"]["required"] is True
+    assert "postfix_maincf_extra" in options["postfix"]

@@ -67,10 +67,20 @@ def roles_depending_on(roles_dir: str, role: str) -> list[str]:
     return found
 
 
+def role_options(roles_dir: str, roles: list[str]) -> dict[str, dict]:
+    """Each role's options from its meta/argument_specs.yml (entry point main), keyed by role name."""
+    options = {}
+    for role in roles:
+        specs = yaml.safe_load((Path(roles_dir) / role / "meta/argument_specs.yml").read_text())
+        options[role] = specs["argument_specs"]["main"].get("options", {})
+    return options
+
+
 class FilterModule:
     def filters(self) -> dict[str, object]:
         return {
             "postdove_os_release_target": os_release_target,
             "postdove_port_clashes": port_clashes,
             "postdove_roles_depending_on": roles_depending_on,
+            "postdove_role_options": role_options,
         }
