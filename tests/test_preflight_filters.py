@@ -1,4 +1,4 @@
-"""The mail role's preflight filters (roles/mail/filter_plugins/postdove_preflight.py)."""
+"""The mail role's preflight filters (plugins/filter/preflight.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from postdove.testing.project import PROJECT
 
 _spec = importlib.util.spec_from_file_location(
-    "postdove_preflight", PROJECT / "roles/mail/filter_plugins/postdove_preflight.py"
+    "preflight", PROJECT / "plugins/filter/preflight.py"
 )
 assert _spec and _spec.loader
 preflight = importlib.util.module_from_spec(_spec)

@@ -44,7 +44,7 @@ def run_converge(*args: str) -> Result:
     env = {
         "ANSIBLE_CONFIG": str(ephemeral / "ansible.cfg"),
         "ANSIBLE_ROLES_PATH": str(PROJECT / "roles"),
-        "ANSIBLE_COLLECTIONS_PATH": str(PROJECT / ".collections"),
+        "ANSIBLE_COLLECTIONS_PATH": f"{PROJECT / 'collections'}:{PROJECT / '.collections'}",
         "ANSIBLE_VAULT_PASSWORD_FILE": str(PROJECT / "inventories/example/vault-password"),
     }
     return run_playbook(ephemeral / "inventory", PROJECT / "site.yml", "--limit", "mailservers", *args, env=env)

@@ -46,7 +46,7 @@ def project(tmp_path: Path) -> Path:
     assert installed.returncode == 0, installed.stdout + installed.stderr
     (project / "ansible.cfg").write_text(
         "[defaults]\n"
-        f"collections_path = collections:{PROJECT / '.collections'}\n"
+        f"collections_path = {project / 'collections'}:{PROJECT / '.collections'}\n"
         f"vault_password_file = {PROJECT / 'inventories/example/vault-password'}\n"
         "interpreter_python = auto_silent\n"
         "[ssh_connection]\npipelining = true\n"
@@ -66,7 +66,14 @@ def project(tmp_path: Path) -> Path:
 
 def test_the_collection_provisions_the_guides_server(project: Path) -> None:
     assert not (project / "roles").exists()
-    own_config = {"ANSIBLE_CONFIG": str(project / "ansible.cfg")}
+    # The environment names the paths too: a caller's ANSIBLE_COLLECTIONS_PATH would override ansible.cfg.
+    own_config = {
+        "ANSIBLE_CONFIG": str(project / "ansible.cfg"),
+        "ANSIBLE_COLLECTIONS_PATH": f"{project / 'collections'}:{PROJECT / '.collections'}",
+        "ANSIBLE_ROLES_PATH": str(project / "roles"),
+    }
+    installed = sorted(str(p.relative_to(project)) for p in (project / "collections").glob("*/*/*/roles/*"))
+    assert "collections/ansible_collections/postdove/mailserver/roles/mail_host" in installed, installed
     with lab_host(project, NAME, SSH_PORT) as lab:
         first = run_playbook(lab.inventory, project / "mail.yml", cwd=project, env=own_config)
         assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]

@@ -79,8 +79,8 @@ def role_options(roles_dir: str, roles: list[str]) -> dict[str, dict]:
 class FilterModule:
     def filters(self) -> dict[str, object]:
         return {
-            "postdove_os_release_target": os_release_target,
-            "postdove_port_clashes": port_clashes,
-            "postdove_roles_depending_on": roles_depending_on,
-            "postdove_role_options": role_options,
+            "os_release_target": os_release_target,
+            "port_clashes": port_clashes,
+            "roles_depending_on": roles_depending_on,
+            "role_options": role_options,
         }
