@@ -4,8 +4,10 @@ Queue IDs and directory scan order differ between the two, so messages are
 compared as groups: the counts of delivery results per (process, status),
 the sorted times of all delivery results and of all active-queue entries
 (each within the tolerance, but for at most `outliers` of them), each
-message's number of attempts, the
-expiries, and the non-delivery and delay notices sent.
+message's number of attempts, the expiries, and the non-delivery and delay
+notices sent. Then each kind of result line (process, status, dsn) field by
+field: relay= and the status text as sets, each delays= component as sorted
+times; and the `connect to` lines.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from postdove.simulator.logparse import MessageEvents
+from postdove.simulator.logparse import MessageEvents, Result
+
+DELAY_NAMES = ("a (before qmgr)", "b (in qmgr)", "c (connection set-up)", "d (transmission)")
 
 
 @dataclass
@@ -87,4 +91,58 @@ def compare(
         and not within([t for t, _ in real_n], [t for t, _ in pred_n], tolerance),
         f"notices to the sender: real {real_n}, predicted {pred_n}",
     )
+    compare_fields(result, real, predicted, until, tolerance, outliers)
+    return result
+
+
+def compare_fields(
+    result: Comparison,
+    real: list[MessageEvents],
+    predicted: list[MessageEvents],
+    until: float,
+    tolerance: float,
+    outliers: int,
+) -> None:
+    """Each kind of result line, field by field (docs/simulator.md §6.2)."""
+
+    def by_kind(messages: list[MessageEvents]) -> dict[tuple[str, str, str], list[Result]]:
+        kinds: dict[tuple[str, str, str], list[Result]] = {}
+        for r in (r for m in messages for r in m.results if r.time <= until):
+            kinds.setdefault(r.kind, []).append(r)
+        return kinds
+
+    real_kinds, pred_kinds = by_kind(real), by_kind(predicted)
+    real_counts = {"/".join(k): len(v) for k, v in real_kinds.items()}
+    pred_counts = {"/".join(k): len(v) for k, v in pred_kinds.items()}
+    result.check(
+        real_counts == pred_counts, f"result lines per process/status/dsn: real {real_counts}, predicted {pred_counts}"
+    )
+    for kind in sorted(real_kinds.keys() & pred_kinds.keys()):
+        got, want = real_kinds[kind], pred_kinds[kind]
+        name = "/".join(kind)
+        for field_name in ("relay", "reason"):
+            real_values = {getattr(r, field_name) for r in got}
+            predicted_values = {getattr(r, field_name) for r in want}
+            result.check(
+                real_values == predicted_values,
+                f"{name} {field_name}: real {sorted(real_values)}, predicted {sorted(predicted_values)}",
+            )
+        for i, component in enumerate(DELAY_NAMES):
+            misses = within(sorted(r.delays[i] for r in got), sorted(r.delays[i] for r in want), tolerance)
+            result.check(
+                len(misses) <= outliers, f"{name} delays {component} beyond ±{tolerance:g} s: {misses[:5]}"
+            )
+
+
+def compare_connect_lines(
+    real: list[tuple[float, str]], predicted: list[tuple[float, str]], until: float, tolerance: float
+) -> Comparison:
+    """smtp's `connect to ...` lines: the same texts, as many, at the same times."""
+    result = Comparison()
+    got = sorted(line for line in real if line[0] <= until)
+    want = sorted(line for line in predicted if line[0] <= until)
+    real_texts, pred_texts = Counter(text for _, text in got), Counter(text for _, text in want)
+    result.check(real_texts == pred_texts, f"connect lines: real {dict(real_texts)}, predicted {dict(pred_texts)}")
+    misses = within([t for t, _ in got], [t for t, _ in want], tolerance)
+    result.check(not misses, f"connect line times beyond ±{tolerance:g} s: {misses[:5]}")
     return result

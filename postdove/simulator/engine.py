@@ -5,20 +5,22 @@ DESCRIPTION
     alternating the incoming and deferred scans and preferring incoming when
     the active queue is full (§1.5); a deferred file is admitted at a deferred
     scan tick (every queue_run_delay) once time() >= mtime - 1 (§1.6). Each
-    message's recipients are grouped per destination into entries of at most
-    the recipient limit (§3.3) and delivered over one `smtp` transport whose
-    agents are capped by default_process_limit, within each destination's
-    concurrency window (§3.6). A site failure throttles the window; a dead
+    message's recipients are routed as main.cf says (routing.py, §3.2) and
+    grouped per transport and nexthop into entries of at most the transport's
+    recipient limit (§3.3), delivered by agents capped per transport by
+    default_process_limit, within each nexthop's concurrency window (§3.6). A site failure throttles the window; a dead
     destination's waiting entries are deferred through `retry` and new ones
     go there directly until minimal_backoff_time revives it (§3.8). A finished
     message is removed, or deferred with the age-based cool-down, or expired
     with a non-delivery notice (§2).
 
 LIMITATIONS
-    One transport; no preemption (exact while no message has 15 or more
-    entries, §3.5); no rate delays or agent crashes yet; agents start without
-    the 2-pending allocation delay. Notices to domains outside the scenario
-    count as delivered at once, and bypass the in_flow_delay tokens.
+    No preemption (exact while no message has 15 or more entries, §3.5); no
+    rate delays or agent crashes yet; agents start without the 2-pending
+    allocation delay; connection set-up takes no time unless it fails. A
+    nexthop behaves as the scenario destination routed to it; local delivery
+    always succeeds. Notices to a nexthop the scenario does not model count as
+    delivered at once; all notices bypass the in_flow_delay tokens.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from enum import Enum, IntEnum, StrEnum
 from postdove.simulator import backoff
 from postdove.simulator.events import (
     Admitted,
+    ConnectFailed,
     Delivered,
     Expired,
     MailEvent,
@@ -47,10 +50,14 @@ from postdove.simulator.events import (
     Status,
 )
 from postdove.simulator.params import QmgrParams
-from postdove.simulator.scenario import Arrival, Scenario
+from postdove.simulator.routing import Route, Router
+from postdove.simulator.scenario import Arrival, Destination, Phase, Scenario
 from postdove.simulator.window import ConcurrencyWindow, Feedback
 
 SITE_FAILURES = {"refuse", "timeout", "greet_421"}
+CONNECT_FAILURES = {"refuse", "timeout"}
+# local(8) into a Maildir: quick, and never refused (the scenario models remote sites).
+LOCAL_DELIVERY = Destination(name="local", phases=[Phase(behaviour="accept", latency=0.01)])
 DONT_WAIT, WAIT = True, False
 
 
@@ -78,9 +85,10 @@ class ScanMiss(Enum):
 @dataclass
 class Recipient:
     address: str
-    destination: str
+    destination: str  # the domain, as qshape groups by it
     status: RecipientState = RecipientState.PENDING
     reason: str = ""
+    queue: str = ""  # qmgr's queue: transport and nexthop (and recipient when delivered one by one)
 
 
 @dataclass
@@ -108,9 +116,13 @@ class Entry:
 @dataclass
 class DestinationQueue:
     name: str
+    route: Route
+    behaviour: Destination
+    recipient_limit: int
     window: ConcurrencyWindow
     todo: deque[Entry] = field(default_factory=deque)
     busy: int = 0
+    dsn_status: str = ""  # the failure that made the nexthop dead, repeated by `retry` (§3.8)
     dsn_reason: str = ""
 
 
@@ -172,7 +184,9 @@ class Simulation:
         self.mail_log = mail_log
         self.params = params
         self.observe = observe or (lambda _: None)
-        self.destinations = {d.name: d for d in scenario.destinations}
+        self.router = Router(dict(params.routing))
+        self.behaviours = nexthop_behaviours(scenario, self.router)
+        self.routes: dict[str, Route] = {}
         self.now = 0.0
         self.totals = Totals()
         self._events: list[tuple[float, int, Callable[[], None]]] = []
@@ -186,10 +200,10 @@ class Simulation:
         self._first_scan = Scan.INCOMING
         self.queues: dict[str, DestinationQueue] = {}
         self._rr: deque[str] = deque()  # round robin over destination queues
-        self.agents_busy = 0
-        self.todo_total = 0  # entries waiting in all destination queues: drain() has work only if > 0
+        self.agents_busy: dict[str, int] = {}  # per transport, each capped by default_process_limit
+        # Entries waiting in destination queues, per transport: drain() has work only where > 0.
+        self.todo: dict[str, int] = {}
         self.tokens = FlowTokens(params.default_process_limit, params.in_flow_delay)
-        self.recipient_limit = params.default_destination_recipient_limit
         self.positive = Feedback.parse(params.default_destination_concurrency_positive_feedback)
         self.negative = Feedback.parse(params.default_destination_concurrency_negative_feedback)
         self.snapshot_times = snapshot_times
@@ -276,6 +290,8 @@ class Simulation:
         qid = f"{next(self._qids):010X}"
         second = math.floor(self.now)
         message = Message(qid, sender, recipients, self.now, second, second)
+        for rcpt in recipients:
+            rcpt.queue = self.queue_name(rcpt.address)
         # cleanup writes a WARN record only for a non-null sender (§1.2).
         if self.params.delay_warning_time > 0 and sender:
             message.warn_time = second + self.params.delay_warning_time
@@ -352,78 +368,107 @@ class Simulation:
         pending: dict[str, list[Recipient]] = {}
         for rcpt in message.recipients:
             if rcpt.status is RecipientState.PENDING:
-                pending.setdefault(rcpt.destination, []).append(rcpt)
+                pending.setdefault(rcpt.queue, []).append(rcpt)
         entries: list[tuple[DestinationQueue, Entry]] = []
-        for destination, rcpts in pending.items():
-            queue = self.queue_for(destination)
-            for i in range(0, len(rcpts), self.recipient_limit or len(rcpts)):
-                entries.append((queue, Entry(message, rcpts[i : i + (self.recipient_limit or len(rcpts))])))
+        for name, rcpts in pending.items():
+            queue = self.queue_for(name)
+            limit = queue.recipient_limit or len(rcpts)
+            for i in range(0, len(rcpts), limit):
+                entries.append((queue, Entry(message, rcpts[i : i + limit])))
         message.refcount = len(entries)
         for queue, entry in entries:
             if queue.window.dead:
                 self.suspend(entry, queue)  # resolved straight to `retry` (§3.2 step 7)
             else:
                 queue.todo.append(entry)
-                self.todo_total += 1
+                self.todo[queue.route.transport] = self.todo.get(queue.route.transport, 0) + 1
         if not entries:
             self.active_done(message)
 
-    def queue_for(self, destination: str) -> DestinationQueue:
-        queue = self.queues.get(destination)
+    def queue_name(self, address: str) -> str:
+        """qmgr's queue for a recipient: `transport:nexthop`, per recipient when the limit is 1 (§3.3)."""
+        route = self.router.route(address)
+        if self.params.recipient_limit(route.transport) == 1:
+            name = f"{route.transport}:{address.rpartition('@')[0]}@{route.nexthop}"
+        else:
+            name = f"{route.transport}:{route.nexthop}"
+        self.routes[name] = route
+        return name
+
+    def queue_for(self, name: str) -> DestinationQueue:
+        queue = self.queues.get(name)
         if queue is None:
+            route = self.routes[name]
             window = ConcurrencyWindow(
                 self.params.initial_destination_concurrency,
-                self.params.default_destination_concurrency_limit,
+                self.params.concurrency_limit(route.transport),
                 self.positive,
                 self.negative,
                 self.params.default_destination_concurrency_failed_cohort_limit,
             )
-            queue = self.queues[destination] = DestinationQueue(destination, window)
-            self._rr.append(destination)
+            behaviour = self.behaviours.get(route, LOCAL_DELIVERY)
+            limit = self.params.recipient_limit(route.transport)
+            queue = self.queues[name] = DestinationQueue(name, route, behaviour, limit, window)
+            self._rr.append(name)
         return queue
 
     def drain(self) -> None:
         """Start deliveries while agents and windows allow, round robin over destinations (§3.4, §3.5)."""
-        while self.todo_total and self.agents_busy < self.params.default_process_limit:
+        limit = self.params.default_process_limit
+        while any(waiting and self.agents_busy.get(t, 0) < limit for t, waiting in self.todo.items()):
             for _ in range(len(self._rr)):
                 name = self._rr[0]
                 self._rr.rotate(-1)
                 queue = self.queues[name]
-                if queue.todo and queue.window.window > queue.busy:
-                    self.todo_total -= 1
+                if (
+                    queue.todo
+                    and queue.window.window > queue.busy
+                    and self.agents_busy.get(queue.route.transport, 0) < limit
+                ):
+                    self.todo[queue.route.transport] -= 1
                     self.deliver(queue, queue.todo.popleft())
                     break
             else:
                 return
 
     def deliver(self, queue: DestinationQueue, entry: Entry) -> None:
-        phase = self.destinations[queue.name].phase_at(self.now)
+        phase = queue.behaviour.phase_at(self.now)
         duration = self.params.smtp_connect_timeout if phase.behaviour == "timeout" else phase.latency
         queue.busy += 1
-        self.agents_busy += 1
+        transport = queue.route.transport
+        self.agents_busy[transport] = self.agents_busy.get(transport, 0) + 1
         self.totals.attempts += 1
-        self.at(self.now + max(duration, 0.001), lambda: self.delivery_done(queue, entry, phase.behaviour))
+        handoff = self.now
+        self.at(self.now + max(duration, 0.001), lambda: self.delivery_done(queue, entry, phase.behaviour, handoff))
 
-    def delivery_done(self, queue: DestinationQueue, entry: Entry, behaviour: str) -> None:
+    def delivery_done(self, queue: DestinationQueue, entry: Entry, behaviour: str, handoff: float) -> None:
         message = entry.message
-        relay = f"{queue.name}[192.0.2.1]:25"
-        dsn, status, reason = outcome(behaviour, relay)
-        shown_relay = "none" if behaviour in {"refuse", "timeout"} else relay
+        route = queue.route
+        dsn, status, reason = outcome(behaviour, route)
+        # A failed set-up ends the session: all its time is set-up (smtp_trouble.c); otherwise
+        # set-up is taken as instant and the time is the transmission's.
+        setup_done = self.now if behaviour in SITE_FAILURES else handoff
+        if behaviour in CONNECT_FAILURES:
+            if self.mail_log:
+                self.emit(ConnectFailed(self.now, route.transport, reason))
+            shown_relay = "none"
+        else:
+            shown_relay = route.relay()
         for rcpt in entry.recipients:
-            self.record(message, rcpt, "smtp", shown_relay, dsn, status, reason)
+            self.record(message, rcpt, route.transport, shown_relay, dsn, status, reason, handoff, setup_done)
         if behaviour in SITE_FAILURES:
             was_alive = not queue.window.dead
             queue.window.throttle()
             if was_alive and queue.window.dead:
-                queue.dsn_reason = reason
+                queue.dsn_status, queue.dsn_reason = dsn, reason
                 self.at(math.floor(self.now) + self.params.minimal_backoff_time, lambda: self.revive(queue))
                 while queue.todo:
-                    self.todo_total -= 1
+                    self.todo[route.transport] -= 1
                     self.suspend(queue.todo.popleft(), queue)
         else:
             queue.window.unthrottle(queue.busy)
         queue.busy -= 1
-        self.agents_busy -= 1
+        self.agents_busy[route.transport] -= 1
         self.entry_done(message)
         self.forget_if_idle(queue)
 
@@ -431,11 +476,22 @@ class Simulation:
         """The `retry` service defers an entry for a dead destination without connecting (L7)."""
         reason = f"delivery temporarily suspended: {queue.dsn_reason}"
         for rcpt in entry.recipients:
-            self.record(entry.message, rcpt, "error", "none", "4.4.1", Status.DEFERRED, reason)
+            self.record(
+                entry.message, rcpt, "error", "none", queue.dsn_status, Status.DEFERRED, reason, self.now, self.now
+            )
         self.entry_done(entry.message)
 
     def record(
-        self, message: Message, rcpt: Recipient, agent: str, relay: str, dsn: str, status: Status, reason: str
+        self,
+        message: Message,
+        rcpt: Recipient,
+        agent: str,
+        relay: str,
+        dsn: str,
+        status: Status,
+        reason: str,
+        handoff: float,
+        setup_done: float,
     ) -> None:
         if status is Status.SENT:
             rcpt.status = RecipientState.SENT
@@ -458,6 +514,8 @@ class Simulation:
                     relay,
                     message.arrival,
                     message.active_time,
+                    handoff,
+                    setup_done,
                     dsn,
                     status,
                     reason,
@@ -509,7 +567,8 @@ class Simulation:
             return
         domain = message.sender.rpartition("@")[2]
         self.totals.notices += 1
-        if domain in self.destinations:
+        route = self.router.route(message.sender)
+        if route in self.behaviours or not route.remote:
             notice = self.arrive("", [Recipient(message.sender, domain)])
             self.totals.arrived -= 1
             self.emit(NoticeSent(self.now, message.qid, kind, notice.qid))
@@ -517,15 +576,37 @@ class Simulation:
             self.emit(NoticeSent(self.now, message.qid, kind, f"{next(self._qids):010X}"))
 
 
+def nexthop_behaviours(scenario: Scenario, router: Router) -> dict[Route, Destination]:
+    """Each scenario destination's behaviour, at the nexthop its domain is routed to."""
+    behaviours: dict[Route, Destination] = {}
+    for destination in scenario.destinations:
+        route = router.route(f"postmaster@{destination.name}")
+        if not route.remote:
+            raise ValueError(
+                f"destination {destination.name!r} is delivered locally ({route.transport}, main.cf "
+                "mydestination or transport_maps); the simulator models remote sites: route it to smtp"
+            )
+        other = behaviours.setdefault(route, destination)
+        if other.phases != destination.phases:
+            raise ValueError(
+                f"destinations {other.name!r} and {destination.name!r} are both routed to "
+                f"{route.transport}:{route.nexthop} (main.cf) but behave differently; give them the same phases"
+            )
+    return behaviours
+
+
 @functools.cache
-def outcome(behaviour: str, relay: str) -> tuple[str, Status, str]:
-    """The (dsn, status, reply) smtp(8) reports for a destination's behaviour."""
-    reply = f"host {relay} said:"
+def outcome(behaviour: str, route: Route) -> tuple[str, Status, str]:
+    """The (dsn, status, reply) the delivery agent reports for a nexthop's behaviour."""
+    if not route.remote:
+        return "2.0.0", Status.SENT, "delivered to maildir"
+    said = f"host {route.host()} said:"
+    connect = f"connect to {route.relay()}:"
     return {
         "accept": ("2.0.0", Status.SENT, "250 2.0.0 Ok: queued"),
-        "defer": ("4.2.0", Status.DEFERRED, f"{reply} 451 4.2.0 try again later (in reply to RCPT TO command)"),
-        "bounce": ("5.1.1", Status.BOUNCED, f"{reply} 550 5.1.1 user unknown (in reply to RCPT TO command)"),
-        "refuse": ("4.4.1", Status.DEFERRED, f"connect to {relay}: Connection refused"),
-        "timeout": ("4.4.1", Status.DEFERRED, f"connect to {relay}: Connection timed out"),
-        "greet_421": ("4.3.2", Status.DEFERRED, f"host {relay} refused to talk to me: 421 4.3.2 busy"),
+        "defer": ("4.2.0", Status.DEFERRED, f"{said} 451 4.2.0 try again later (in reply to RCPT TO command)"),
+        "bounce": ("5.1.1", Status.BOUNCED, f"{said} 550 5.1.1 user unknown (in reply to RCPT TO command)"),
+        "refuse": ("4.4.1", Status.DEFERRED, f"{connect} Connection refused"),
+        "timeout": ("4.4.1", Status.DEFERRED, f"{connect} Connection timed out"),
+        "greet_421": ("4.3.2", Status.DEFERRED, f"host {route.host()} refused to talk to me: 421 4.3.2 busy"),
     }[behaviour]

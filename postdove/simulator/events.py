@@ -38,7 +38,11 @@ class Admitted:
 
 @dataclass(frozen=True, slots=True)
 class Delivered:
-    """One recipient's result from a delivery agent: `smtp`, or `error` for the retry service (§3.2)."""
+    """One recipient's result from a delivery agent (smtp, local, ..., or `error` for the retry service, §3.2).
+
+    The times are those of Postfix's delays=a/b/c/d (log_adhoc.c): arrival, entry
+    into the active queue, hand-off to the agent, end of connection set-up.
+    """
 
     time: float
     qid: str
@@ -47,8 +51,19 @@ class Delivered:
     relay: str
     arrival: float
     active_time: float
+    handoff: float
+    setup_done: float
     dsn: str
     status: Status
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectFailed:
+    """smtp(8) could not connect to a nexthop: logged without a queue ID before the recipients' lines."""
+
+    time: float
+    agent: str
     reason: str
 
 
@@ -79,8 +94,8 @@ class NoticeSent:
     notice_qid: str
 
 
-MailEvent = Admitted | Delivered | Expired | Removed | NoticeSent
-MAIL_EVENTS = (Admitted, Delivered, Expired, Removed, NoticeSent)
+MailEvent = Admitted | Delivered | ConnectFailed | Expired | Removed | NoticeSent
+MAIL_EVENTS = (Admitted, Delivered, ConnectFailed, Expired, Removed, NoticeSent)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import zlib
 from dataclasses import dataclass
 from functools import singledispatch
 
-from postdove.simulator.events import Admitted, Delivered, Expired, MailEvent, NoticeSent, Removed
+from postdove.simulator.events import Admitted, ConnectFailed, Delivered, Expired, MailEvent, NoticeSent, Removed
 
 # Simulated time 0 is this moment (UTC); any fixed start keeps runs repeatable.
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -39,13 +39,26 @@ def _(event: Admitted) -> LogLine:
 
 @log_line.register
 def _(event: Delivered) -> LogLine:
-    # delays=a/b/c/d: before the active queue, in it, connection set-up, transmission (b, c not modelled).
+    # delays=a/b/c/d: before the active queue, in it, connection set-up, transmission (log_adhoc.c).
+    delays = "/".join(
+        format_tv(end - start)
+        for start, end in (
+            (event.arrival, event.active_time),
+            (event.active_time, event.handoff),
+            (event.handoff, event.setup_done),
+            (event.setup_done, event.time),
+        )
+    )
     text = (
         f"{event.qid}: to=<{event.recipient}>, relay={event.relay}, delay={format_tv(event.time - event.arrival)}, "
-        f"delays={format_tv(event.active_time - event.arrival)}/0/0/{format_tv(event.time - event.active_time)}, "
-        f"dsn={event.dsn}, status={event.status} ({event.reason})"
+        f"delays={delays}, dsn={event.dsn}, status={event.status} ({event.reason})"
     )
     return LogLine(event.time, event.agent, text)
+
+
+@log_line.register
+def _(event: ConnectFailed) -> LogLine:
+    return LogLine(event.time, event.agent, event.reason)
 
 
 @log_line.register

@@ -2,7 +2,8 @@
 
 DESCRIPTION
     QmgrParams holds every main.cf parameter the model uses, in seconds or
-    counts. defaults(version) gives Postfix's built-in values (docs/simulator.md §5.1);
+    counts, and the routing parameters as given (routing.py reads them).
+    defaults(version) gives Postfix's built-in values (docs/simulator.md §5.1);
     from_maincf() reads `name = value` lines (main.cf or `postconf -n`
     output) over those defaults, converting Postfix's time units.
 
@@ -15,6 +16,8 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+
+from postdove.simulator.routing import ROUTING_PARAMETERS
 
 # Postfix time units (s, m, h, d, w) in seconds.
 TIME_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -48,6 +51,19 @@ class QmgrParams:
     transport_retry_time: int = 60
     smtp_connect_timeout: int = 30
     smtp_helo_timeout: int = 300
+    # main.cf's routing parameters (routing.ROUTING_PARAMETERS) as given; Postfix's defaults otherwise.
+    routing: tuple[tuple[str, str], ...] = ()
+
+    def concurrency_limit(self, transport: str) -> int:
+        if transport == "local":
+            return self.local_destination_concurrency_limit
+        return self.default_destination_concurrency_limit
+
+    def recipient_limit(self, transport: str) -> int:
+        """Recipients per delivery; 1 makes qmgr keep a queue per recipient (§3.3)."""
+        if transport == "local":
+            return self.local_destination_recipient_limit
+        return self.default_destination_recipient_limit
 
     @property
     def effective_bounce_queue_lifetime(self) -> int:
@@ -118,8 +134,11 @@ def from_maincf(text: str, version: str = "3.7") -> QmgrParams:
 
     fields = {f.name: f for f in dataclasses.fields(QmgrParams)}
     changes: dict[str, object] = {}
+    routing = tuple((name, value) for name, value in values.items() if name in ROUTING_PARAMETERS)
+    if routing:
+        changes["routing"] = routing
     for name, value in values.items():
-        if name not in fields or name == "version":
+        if name not in fields or name in {"version", "routing"}:
             continue
         if name in TIME_PARAMETERS:
             changes[name] = parse_time(name, value)
