@@ -5,7 +5,9 @@ group_vars/mailservers/main.yml) from the top-level templates/inventory, with
 the same checks the roles make, so a typo fails here rather than on a host.
 
 `postdove simulate SCENARIO` runs a queue scenario through the qmgr model and
-prints a summary, with optional mail log, qshape tables and a PNG plot.
+prints a summary, with optional mail log, qshape tables and a PNG plot;
+`postdove simulate --from-log mail.log --what-if EDIT` replays a real server's
+log and the same with the edit, side by side (postdove/simulator/command.py).
 """
 
 from __future__ import annotations
@@ -62,11 +64,24 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--delivery", choices=("local", "lmtp"), default="local", help="mail_delivery (default local)")
 
     sim = commands.add_parser("simulate", help="run a queue scenario through the Postfix queue-manager model")
-    sim.add_argument("scenario", type=Path, help="a scenario YAML file (see examples/scenarios)")
+    sim.add_argument("scenario", type=Path, nargs="?", help="a scenario YAML file (see examples/scenarios)")
+    sim.add_argument(
+        "--from-log", type=Path, help="instead of a scenario: a real Postfix mail log, replayed (with --maincf)"
+    )
+    sim.add_argument(
+        "--what-if",
+        action="append",
+        default=[],
+        metavar="EDIT",
+        help="also run with this edit and compare: 'example.org down 10:00-12:00', 'arrivals x5', "
+        "'default_process_limit=50' (repeatable; all apply together)",
+    )
     sim.add_argument(
         "--maincf", type=Path, help="a main.cf or `postconf -n` output whose values win over the scenario's"
     )
-    sim.add_argument("--log", type=Path, help="write the simulated mail log (Postfix's line format) to this file")
+    sim.add_argument(
+        "--log", type=Path, help="write the simulated mail log (of the what-if run, if any) to this file"
+    )
     sim.add_argument(
         "--qshape-at",
         type=float,
@@ -80,7 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
         default="incoming,active,deferred",
         help="queues the qshape tables count (default incoming,active,deferred)",
     )
-    sim.add_argument("--plot", type=Path, help="write a PNG of the queue sizes over time")
+    sim.add_argument("--plot", type=Path, help="write a PNG of the queue sizes over time (every run)")
+    sim.add_argument(
+        "--duration", type=float, metavar="SECONDS", help="simulate this long instead (e.g. past a log's end)"
+    )
     sim.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     return parser
 
@@ -89,6 +107,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "simulate":
+        if (args.scenario is None) == (args.from_log is None):
+            parser.error("give a scenario file or --from-log LOG (one of them)")
         return args
     args.hostname = args.hostname or f"server.{args.domain}"
     args.users = args.users or list(DEFAULT_USERS)
@@ -133,63 +153,13 @@ def write_inventory(args: argparse.Namespace) -> list[Path]:
     return list(targets.values())
 
 
-def simulate(args: argparse.Namespace) -> int:
-    # Imported here: the simulator pulls in pydantic and matplotlib, which new-inventory does not need.
-    from rich.console import Console
-    from rich.progress import Progress
-    from rich.table import Table
-
-    from postdove.simulator import plot, report, run, scenario
-
-    console = Console()
-    try:
-        spec = scenario.load(args.scenario)
-        qmgr = run.load_params(spec, args.maincf)
-    except (scenario.ScenarioError, ValueError, OSError) as error:
-        console.print(f"[red]postdove simulate: {error}[/red]")
-        return 2
-    log = args.log.open("w") if args.log else None
-    try:
-        with Progress(console=console, transient=True, disable=args.no_progress or not console.is_terminal) as bar:
-            task = bar.add_task("simulating", total=spec.duration)
-            results = run.run_scenario(
-                spec, qmgr, log, tuple(sorted(args.qshape_at)), lambda now: bar.update(task, completed=now)
-            )
-    finally:
-        if log:
-            log.close()
-
-    summary = results.summary
-    table = Table(title=f"{args.scenario.name}: {spec.duration:g} s simulated, Postfix {spec.postfix_version}")
-    table.add_column("outcome")
-    table.add_column("count", justify="right")
-    for label, value in (
-        ("messages arrived", summary.arrived),
-        ("recipients delivered", summary.delivered),
-        ("recipients bounced", summary.bounced),
-        ("recipients expired", summary.expired),
-        ("messages still queued", summary.still_queued),
-        ("notices sent", summary.notices),
-        ("delivery attempts", summary.attempts),
-    ):
-        table.add_row(label, f"{value:,}")
-    for name, seconds in summary.latency_percentiles.items():
-        table.add_row(f"delivery latency {name}", f"{seconds:,.1f} s")
-    console.print(table)
-    queues = tuple(args.qshape_queues.split(","))
-    for snap in results.snapshots:
-        console.print(f"\nqshape {' '.join(queues)} at {snap.time:g} s", highlight=False)
-        console.print(report.qshape(snap, queues), highlight=False, soft_wrap=True)
-    if args.plot:
-        plot.queue_sizes_png(results.samples, args.plot, f"{args.scenario.name}: queue sizes")
-        console.print(f"wrote {args.plot}")
-    return 0
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.command == "simulate":
-        return simulate(args)
+        # Imported here: the simulator pulls in pydantic and matplotlib, which new-inventory does not need.
+        from postdove.simulator import command
+
+        return command.simulate(args)
     for path in write_inventory(args):
         print(f"wrote {path}")
     return 0

@@ -581,10 +581,11 @@ def nexthop_behaviours(scenario: Scenario, router: Router) -> dict[Route, Destin
     behaviours: dict[Route, Destination] = {}
     for destination in scenario.destinations:
         route = router.route(f"postmaster@{destination.name}")
-        if not route.remote:
+        if not route.remote and any(phase.behaviour != "accept" for phase in destination.phases):
             raise ValueError(
-                f"destination {destination.name!r} is delivered locally ({route.transport}, main.cf "
-                "mydestination or transport_maps); the simulator models remote sites: route it to smtp"
+                f"destination {destination.name!r} is delivered on the host ({route.transport}, main.cf "
+                "mydestination or transport_maps), which the simulator has always accept; "
+                "give it only accept phases, or route it to smtp"
             )
         other = behaviours.setdefault(route, destination)
         if other.phases != destination.phases:

@@ -22,12 +22,12 @@ class Results:
     samples: list[QueueSizes]
 
 
-def load_params(spec: scenario.Scenario, maincf: Path | None) -> params.QmgrParams:
-    """Defaults of the scenario's Postfix version, then its maincf block, then a real main.cf if given."""
+def load_params(spec: scenario.Scenario, maincf: Path | None, extra: str = "") -> params.QmgrParams:
+    """Defaults of the scenario's Postfix version, its maincf block, a real main.cf if given, then `extra`."""
     text = spec.maincf_text()
     if maincf is not None:
         text += "\n" + maincf.read_text()
-    return params.from_maincf(text, spec.postfix_version)
+    return params.from_maincf(text + "\n" + extra, spec.postfix_version)
 
 
 def run_scenario(

@@ -2,7 +2,8 @@
 
 DESCRIPTION
     A scenario names its Postfix version and main.cf overrides, the arrival
-    patterns (steady rate or burst) and each destination's behaviour over
+    patterns (steady rate, burst, or messages at given times, as a replayed
+    log gives them) and each destination's behaviour over
     time (accept, defer, bounce, refuse, timeout, greet_421). load() validates
     it with pydantic, so a bad file fails with the path of the bad field.
 
@@ -60,14 +61,16 @@ class Destination(Strict):
 class Arrival(Strict):
     """Messages entering through smtpd.
 
-    `steady`: `rate` per second over [start, end); `burst`: `count` at `start`.
+    `steady`: `rate` per second over [start, end); `burst`: `count` at `start`;
+    `at`: one message at each of the times `at` (seconds, in order).
     """
 
-    kind: Literal["steady", "burst"]
+    kind: Literal["steady", "burst", "at"]
     start: float = Field(0, ge=0)
     end: float | None = Field(None, gt=0)
     rate: float | None = Field(None, gt=0)
     count: int | None = Field(None, gt=0)
+    at: list[float] | None = Field(None, min_length=1)
     recipients: int = Field(1, ge=1)
     destinations: list[str] = Field(min_length=1)
     sender: str = "sender@hello.com"
@@ -78,11 +81,15 @@ class Arrival(Strict):
             raise ValueError("a steady arrival needs rate and an end after its start")
         if self.kind == "burst" and self.count is None:
             raise ValueError("a burst arrival needs count")
+        if self.kind == "at" and (not self.at or self.at != sorted(self.at) or self.at[0] < 0):
+            raise ValueError("an `at` arrival needs its times, from 0 up, in order")
         return self
 
     def times(self) -> list[float]:
         if self.kind == "burst":
             return [self.start] * (self.count or 0)
+        if self.kind == "at":
+            return list(self.at or [])
         assert self.rate is not None and self.end is not None
         n = int((self.end - self.start) * self.rate)
         return [self.start + i / self.rate for i in range(n)]
@@ -97,6 +104,9 @@ class Validation(Strict):
 
 class Scenario(Strict):
     duration: float = Field(gt=0, description="simulated seconds")
+    clock: str | None = Field(
+        None, pattern=r"^\d\d:\d\d(:\d\d)?$", description="the time of day of second 0 (a replayed log's), HH:MM[:SS]"
+    )
     postfix_version: Literal["2.10", "3.7"] = "3.7"
     maincf: dict[str, str | int] = Field(default_factory=dict, description="main.cf overrides")
     arrivals: list[Arrival] = Field(min_length=1)

@@ -6,6 +6,8 @@ sendmail, wait out the case, then compare the real mail log with the
 simulator's run of the same case under the server's own `postconf -n`
 (its transport_maps route each test domain to the test MX, as they route the
 real mail): the groups of events, then each kind of log line field by field.
+Then the real log itself is replayed (docs/simulator.md §9): the scenario made
+from it must reproduce it within the same tolerances.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 import pytest
 import testinfra
 
-from postdove.simulator import compare, logparse, maillog, params, scenario
+from postdove.simulator import compare, fromlog, logparse, maillog, params, scenario
 from postdove.simulator.engine import Simulation
 from postdove.simulator.events import MAIL_EVENTS
 
@@ -101,10 +103,20 @@ def test_simulator_predicts_postfix(server, case):
     )
     result.checked += connect_lines.checked
     result.problems += connect_lines.problems
+    replay_spec = fromlog.scenario_from_log(real_log)
+    replay = compare.compare(
+        real,
+        logparse.parse(predicted_log(replay_spec, qmgr), SENDER),
+        until=min(spec.duration, replay_spec.duration),
+        tolerance=spec.validation.tolerance,
+        outliers=spec.validation.outliers,
+    )
     with SUMMARY.open("a") as summary:
         summary.write(
             f"{case.stem} (Postfix {server.check_output('postconf -h mail_version')}): "
             f"{result.checked - len(result.problems)}/{result.checked} checks agree, "
-            f"{sum(len(m.deliveries) for m in real)} real delivery results\n"
+            f"{sum(len(m.deliveries) for m in real)} real delivery results; "
+            f"its log replayed: {replay.checked - len(replay.problems)}/{replay.checked} agree\n"
         )
     assert result.ok, "\n".join(result.problems)
+    assert replay.ok, "the replayed log differs:\n" + "\n".join(replay.problems)
