@@ -75,6 +75,11 @@ class Scan(IntEnum):
     DEFERRED = 1
 
 
+# The scan order of a loop pass that starts with a given scan (enum calls cost in the hot loop).
+SCAN_ORDER = {Scan.INCOMING: (Scan.INCOMING, Scan.DEFERRED), Scan.DEFERRED: (Scan.DEFERRED, Scan.INCOMING)}
+OTHER_SCAN = {Scan.INCOMING: Scan.DEFERRED, Scan.DEFERRED: Scan.INCOMING}
+
+
 class ScanMiss(Enum):
     """Why a scan gave no message: it reached its end, or its next file is not due yet (§1.6)."""
 
@@ -203,6 +208,7 @@ class Simulation:
         self.agents_busy: dict[str, int] = {}  # per transport, each capped by default_process_limit
         # Entries waiting in destination queues, per transport: drain() has work only where > 0.
         self.todo: dict[str, int] = {}
+        self.todo_total = 0
         self.tokens = FlowTokens(params.default_process_limit, params.in_flow_delay)
         self.positive = Feedback.parse(params.default_destination_concurrency_positive_feedback)
         self.negative = Feedback.parse(params.default_destination_concurrency_negative_feedback)
@@ -337,10 +343,9 @@ class Simulation:
         result = WAIT
         fed_from_incoming = False
         last = self._first_scan
-        for k in range(2):
+        for scan in SCAN_ORDER[self._first_scan]:
             if len(self.active) >= self.params.qmgr_message_active_limit:
                 break
-            scan = Scan((self._first_scan + k) % 2)
             last = scan
             found = self._next_from(scan)
             if found is ScanMiss.END:
@@ -351,7 +356,7 @@ class Simulation:
                 fed_from_incoming = scan is Scan.INCOMING
                 break
         if len(self.active) < self.params.qmgr_message_active_limit:
-            self._first_scan = Scan((last + 1) % 2)
+            self._first_scan = OTHER_SCAN[last]
         else:
             self._first_scan = Scan.INCOMING  # full: new mail first
         self.tokens.after_loop(fed_from_incoming, incoming_idle=not self.incoming)
@@ -382,6 +387,7 @@ class Simulation:
             else:
                 queue.todo.append(entry)
                 self.todo[queue.route.transport] = self.todo.get(queue.route.transport, 0) + 1
+                self.todo_total += 1
         if not entries:
             self.active_done(message)
 
@@ -414,6 +420,8 @@ class Simulation:
 
     def drain(self) -> None:
         """Start deliveries while agents and windows allow, round robin over destinations (§3.4, §3.5)."""
+        if not self.todo_total:
+            return
         limit = self.params.default_process_limit
         while any(waiting and self.agents_busy.get(t, 0) < limit for t, waiting in self.todo.items()):
             for _ in range(len(self._rr)):
@@ -426,6 +434,7 @@ class Simulation:
                     and self.agents_busy.get(queue.route.transport, 0) < limit
                 ):
                     self.todo[queue.route.transport] -= 1
+                    self.todo_total -= 1
                     self.deliver(queue, queue.todo.popleft())
                     break
             else:
@@ -453,7 +462,7 @@ class Simulation:
                 self.emit(ConnectFailed(self.now, route.transport, reason))
             shown_relay = "none"
         else:
-            shown_relay = route.relay()
+            shown_relay = route.relay() if self.mail_log else ""
         for rcpt in entry.recipients:
             self.record(message, rcpt, route.transport, shown_relay, dsn, status, reason, handoff, setup_done)
         if behaviour in SITE_FAILURES:
@@ -464,6 +473,7 @@ class Simulation:
                 self.at(math.floor(self.now) + self.params.minimal_backoff_time, lambda: self.revive(queue))
                 while queue.todo:
                     self.todo[route.transport] -= 1
+                    self.todo_total -= 1
                     self.suspend(queue.todo.popleft(), queue)
         else:
             queue.window.unthrottle(queue.busy)
