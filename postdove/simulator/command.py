@@ -66,6 +66,7 @@ def simulate(args: argparse.Namespace) -> int:
                     log,
                     tuple(sorted(args.qshape_at)),
                     lambda now, task=task: bar.update(task, completed=now),
+                    detail=args.plot is not None,
                 )
         finally:
             if log:
@@ -81,8 +82,12 @@ def simulate(args: argparse.Namespace) -> int:
             console.print(heading + (f" ({each.label})" if len(runs) > 1 else ""), highlight=False)
             console.print(report.qshape(snap, queues), highlight=False, soft_wrap=True)
     if args.plot:
-        series = [plot.Series(each.label, each.results.samples) for each in runs if each.results]
-        plot.queue_sizes_png(series, args.plot, f"{name}: queue sizes", first.clock)
+        series = [
+            plot.Series(each.label, each.results.samples, each.results.deferred_by_domain, each.results.deliveries)
+            for each in runs
+            if each.results
+        ]
+        plot.queue_sizes_png(series, args.plot, f"{name}: queues and latency", runs[-1].spec)
         console.print(f"wrote {args.plot}")
     return 0
 

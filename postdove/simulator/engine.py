@@ -38,6 +38,7 @@ from postdove.simulator import backoff
 from postdove.simulator.events import (
     Admitted,
     ConnectFailed,
+    DeferredByDomain,
     Delivered,
     Expired,
     MailEvent,
@@ -170,6 +171,7 @@ class Totals:
     notices: int = 0
     attempts: int = 0
     latencies: list[float] = field(default_factory=list)
+    delivered_at: list[float] = field(default_factory=list)  # beside latencies, when the run keeps detail
     events: int = 0
 
 
@@ -180,13 +182,17 @@ class Simulation:
         self,
         scenario: Scenario,
         params: QmgrParams,
-        observe: Callable[[MailEvent | QueueSizes | QueueSnapshot], None] | None = None,
+        observe: Callable[[MailEvent | QueueSizes | QueueSnapshot | DeferredByDomain], None] | None = None,
         snapshot_times: tuple[float, ...] = (),
         mail_log: bool = True,
+        detail: bool = False,
     ) -> None:
         self.scenario = scenario
         # Mail events are most of the cost of a large run; skip them when nobody reads them.
         self.mail_log = mail_log
+        # Detail for plots: deferred recipients per domain (about 400 samples a run) and delivery times.
+        self.detail = detail
+        self.detail_interval = max(1.0, scenario.duration / 400)
         self.params = params
         self.observe = observe or (lambda _: None)
         self.router = Router(dict(params.routing))
@@ -249,6 +255,8 @@ class Simulation:
         # qmgr starts at 0: a deferred scan now and every queue_run_delay (§1.4).
         self.at(0.0, self.deferred_tick)
         self.at(0.0, self.sample)
+        if self.detail:
+            self.at(0.0, self.sample_deferred)
         for time in self.snapshot_times:
             self.at(time, self.snapshot)
         while self._events and self._events[0][0] <= self.scenario.duration:
@@ -265,6 +273,15 @@ class Simulation:
     def sample(self) -> None:
         self.observe(QueueSizes(self.now, len(self.incoming), len(self.active), len(self.deferred)))
         self.at(math.floor(self.now) + 1, self.sample)
+
+    def sample_deferred(self) -> None:
+        counts: dict[str, int] = {}
+        for message in self.deferred.values():
+            for rcpt in message.recipients:
+                if rcpt.status is RecipientState.PENDING:
+                    counts[rcpt.destination] = counts.get(rcpt.destination, 0) + 1
+        self.observe(DeferredByDomain(self.now, tuple(sorted(counts.items()))))
+        self.at(self.now + self.detail_interval, self.sample_deferred)
 
     def snapshot(self) -> None:
         queued = []
@@ -507,6 +524,8 @@ class Simulation:
             rcpt.status = RecipientState.SENT
             self.totals.delivered += 1
             self.totals.latencies.append(self.now - message.arrival)
+            if self.detail:
+                self.totals.delivered_at.append(self.now)
         elif status is Status.BOUNCED:
             rcpt.status = RecipientState.BOUNCED
             message.bounced_now.append(rcpt)

@@ -109,6 +109,14 @@ class QueueSizes:
 
 
 @dataclass(frozen=True)
+class DeferredByDomain:
+    """Recipients waiting in the deferred queue per domain at `time` (sampled when plotting)."""
+
+    time: float
+    counts: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
 class QueuedMessage:
     """A message in incoming, active or deferred, as qshape sees it: its arrival and pending recipients' domains."""
 

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from postdove.simulator import maillog, params, report, scenario
 from postdove.simulator.engine import Simulation
-from postdove.simulator.events import MAIL_EVENTS, MailEvent, QueueSizes, QueueSnapshot
+from postdove.simulator.events import MAIL_EVENTS, DeferredByDomain, MailEvent, QueueSizes, QueueSnapshot
 
 
 @dataclass
@@ -20,6 +20,8 @@ class Results:
     summary: report.Summary
     snapshots: list[QueueSnapshot]
     samples: list[QueueSizes]
+    deferred_by_domain: list[DeferredByDomain]  # with detail only
+    deliveries: list[tuple[float, float]]  # (time, latency) of each delivery, with detail only
 
 
 def load_params(spec: scenario.Scenario, maincf: Path | None, extra: str = "") -> params.QmgrParams:
@@ -36,19 +38,24 @@ def run_scenario(
     log: TextIO | None = None,
     snapshot_times: tuple[float, ...] = (),
     progress: Callable[[float], None] | None = None,
+    detail: bool = False,
 ) -> Results:
     snapshots: list[QueueSnapshot] = []
     samples: list[QueueSizes] = []
+    deferred: list[DeferredByDomain] = []
 
-    def observe(record: MailEvent | QueueSizes | QueueSnapshot) -> None:
+    def observe(record: MailEvent | QueueSizes | QueueSnapshot | DeferredByDomain) -> None:
         if isinstance(record, MAIL_EVENTS):
             if log is not None:
                 log.write(maillog.format_line(record) + "\n")
         elif isinstance(record, QueueSizes):
             samples.append(record)
+        elif isinstance(record, DeferredByDomain):
+            deferred.append(record)
         else:
             snapshots.append(record)
 
-    simulation = Simulation(spec, qmgr, observe, snapshot_times, mail_log=log is not None)
+    simulation = Simulation(spec, qmgr, observe, snapshot_times, mail_log=log is not None, detail=detail)
     totals = simulation.run(progress)
-    return Results(report.summarize(totals, simulation.queued()), snapshots, samples)
+    deliveries = list(zip(totals.delivered_at, totals.latencies, strict=False))
+    return Results(report.summarize(totals, simulation.queued()), snapshots, samples, deferred, deliveries)
