@@ -45,6 +45,16 @@ def summarize(totals: Totals, still_queued: int) -> Summary:
     )
 
 
+def qshape_totals(table: str) -> dict[str, int]:
+    """The T column of a qshape table (qshape.pl's or qshape()'s): recipients per domain, and TOTAL."""
+    totals: dict[str, int] = {}
+    for line in table.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 2 and fields[1].isdigit():
+            totals[fields[0]] = int(fields[1])
+    return totals
+
+
 def qshape_domain(address_domain: str) -> str:
     """qshape's normalisation: lower case, empty -> MAILER-DAEMON, '..' -> '.', one outer dot off."""
     domain = address_domain.lower()

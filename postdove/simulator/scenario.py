@@ -100,6 +100,7 @@ class Validation(Strict):
 
     tolerance: float = Field(1.0, gt=0, description="seconds each time may differ")
     outliers: int = Field(0, ge=0, description="delivery or active-queue times allowed beyond the tolerance")
+    qshape_at: float | None = Field(None, gt=0, description="compare the real qshape with the simulated one then")
 
 
 class Scenario(Strict):

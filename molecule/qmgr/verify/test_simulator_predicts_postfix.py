@@ -7,7 +7,8 @@ simulator's run of the same case under the server's own `postconf -n`
 (its transport_maps route each test domain to the test MX, as they route the
 real mail): the groups of events, then each kind of log line field by field.
 Then the real log itself is replayed (docs/simulator.md §9): the scenario made
-from it must reproduce it within the same tolerances.
+from it must reproduce it within the same tolerances. And a qshape of the real
+queue taken mid-run (the case's `qshape_at`) must match the simulated one.
 """
 
 from __future__ import annotations
@@ -21,15 +22,16 @@ from pathlib import Path
 import pytest
 import testinfra
 
-from postdove.simulator import compare, fromlog, logparse, maillog, params, scenario
+from postdove.simulator import compare, fromlog, logparse, maillog, params, report, scenario
 from postdove.simulator.engine import Simulation
-from postdove.simulator.events import MAIL_EVENTS
+from postdove.simulator.events import MAIL_EVENTS, QueueSnapshot
 
 CASES = sorted((Path(__file__).resolve().parents[1] / "cases").glob("*.yml"))
 SERVER = os.environ.get("POSTDOVE_SERVER", "postdove-qmgr")
 SENDER = "test@hello.com"
 TESTMX = "/usr/local/lib/postdove/testmx.py"
 SUMMARY = Path(os.environ.get("POSTDOVE_VALIDATION_SUMMARY", "/tmp/postdove-qmgr-validation.txt"))
+QSHAPE_QUEUES = ("incoming", "active", "deferred")
 
 
 # The model counts whole seconds from the arrival, with qmgr's scan ticks at the
@@ -57,6 +59,12 @@ def predicted_log(spec: scenario.Scenario, qmgr: params.QmgrParams) -> list[str]
     return lines
 
 
+def predicted_qshape(spec: scenario.Scenario, qmgr: params.QmgrParams, at: float) -> str:
+    snapshots: list[QueueSnapshot] = []
+    Simulation(spec, qmgr, lambda r: snapshots.append(r) if isinstance(r, QueueSnapshot) else None, (at,)).run()
+    return report.qshape(snapshots[0], QSHAPE_QUEUES)
+
+
 def inject_commands(spec: scenario.Scenario, qmgr: params.QmgrParams) -> str:
     """One sendmail per arrival (all the cases' arrivals are bursts at 0), from the simulator's own arrivals."""
     commands = []
@@ -82,6 +90,13 @@ def test_simulator_predicts_postfix(server, case):
     server.run_expect(
         [0], f"systemd-run --unit postdove-testmx --collect python3 {TESTMX} /tmp/case.yml --epoch {epoch}"
     )
+    qshape_at = spec.validation.qshape_at
+    if qshape_at is not None:
+        server.run_expect(
+            [0],
+            "rm -f /tmp/qshape.txt; systemd-run --unit postdove-qshape --collect sh -c "
+            + shlex.quote(f"{sleep_until(str(epoch + qshape_at))}; qshape {' '.join(QSHAPE_QUEUES)} > /tmp/qshape.txt"),
+        )
     time.sleep(0.5)
     assert server.service("postdove-testmx").is_running, server.run("journalctl -u postdove-testmx -n 20").stdout
     server.run_expect([0], f"{sleep_until(str(epoch))}; {inject_commands(spec, qmgr)}")
@@ -111,6 +126,15 @@ def test_simulator_predicts_postfix(server, case):
         tolerance=spec.validation.tolerance,
         outliers=spec.validation.outliers,
     )
+    if qshape_at is not None:
+        real_qshape = report.qshape_totals(server.file("/tmp/qshape.txt").content_string)
+        predicted_counts = report.qshape_totals(predicted_qshape(spec, qmgr, qshape_at))
+        domains = sorted(real_qshape.keys() | predicted_counts.keys())
+        off = {d: (real_qshape.get(d, 0), predicted_counts.get(d, 0)) for d in domains}
+        result.check(
+            all(abs(real - predicted) <= spec.validation.outliers for real, predicted in off.values()),
+            f"qshape at {qshape_at:g} s (real, predicted): {off}",
+        )
     with SUMMARY.open("a") as summary:
         summary.write(
             f"{case.stem} (Postfix {server.check_output('postconf -h mail_version')}): "
