@@ -40,8 +40,18 @@ def project(tmp_path: Path) -> Path:
     project = tmp_path / "project"
     project.mkdir()
     # Galaxy is unreachable here: the dependencies come from tools/setup's copy of the PyPI bundle.
+    # --force: Molecule (ansible-compat) installs this checkout as postdove.mailserver into
+    # ~/.ansible/collections, and ansible-galaxy would then call the tarball already installed.
     installed = run(
-        "ansible-galaxy", "collection", "install", "--no-deps", "-p", "collections", str(tarball), cwd=project
+        "ansible-galaxy",
+        "collection",
+        "install",
+        "--force",
+        "--no-deps",
+        "-p",
+        "collections",
+        str(tarball),
+        cwd=project,
     )
     assert installed.returncode == 0, installed.stdout + installed.stderr
     (project / "ansible.cfg").write_text(
