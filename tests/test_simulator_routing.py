@@ -66,9 +66,25 @@ def test_transport_maps_as_trivial_rewrite_asks_them(address, route):
     assert router(maincf).route(address) == route
 
 
-def test_a_map_the_simulator_cannot_read_is_refused_by_name():
-    with pytest.raises(ValueError, match=r"transport_maps = 'hash:/etc/postfix/transport'.*inline"):
-        router("transport_maps = hash:/etc/postfix/transport\n")
+def test_a_file_map_is_read_from_its_source_text_first_table_wins(tmp_path):
+    source = tmp_path / "transport"
+    source.write_text("# the smarthost for one customer\nexample.org   smtp:[10.0.0.5]:587\n.example.org\n  relay:\n")
+    routes = router(f"transport_maps = hash:{source}, inline:{{ example.org=lmtp:, other.test=smtp:[10.0.0.6] }}\n")
+    assert routes.route("a@example.org") == Route("smtp", "[10.0.0.5]:587")
+    assert routes.route("a@mx.example.org") == Route("relay", "mx.example.org")
+    assert routes.route("a@other.test") == Route("smtp", "[10.0.0.6]")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("hash:/nonexistent/transport", r"needs its source file /nonexistent/transport \(No such file"),
+        ("pgsql:/etc/postfix/pg.cf", r"cannot read 'pgsql:/etc/postfix/pg.cf'; it reads inline"),
+    ],
+)
+def test_a_map_the_simulator_cannot_read_is_refused_by_name(value, message):
+    with pytest.raises(ValueError, match=f"transport_maps: .*{message}"):
+        router(f"transport_maps = {value}\n")
 
 
 def test_lmtp_over_a_unix_socket_is_delivery_on_the_host():

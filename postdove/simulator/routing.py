@@ -11,8 +11,8 @@ DESCRIPTION
     nexthop, per recipient when the transport takes one recipient per delivery.
 
 LIMITATIONS
-    transport_maps must be `inline:{...}` (the simulator has no map files);
-    no virtual or relocated domains, no sender-dependent routing. Delivery on
+    transport_maps are read as tables.py reads them (inline, or a file map's
+    source text); no virtual or relocated domains, no sender-dependent routing. Delivery on
     the host (local, or lmtp over a UNIX socket) is logged as relay=<transport>.
 """
 
@@ -21,6 +21,8 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+
+from postdove.simulator import tables
 
 # The documentation address the simulator gives hosts found by MX lookup.
 MX_ADDRESS = "192.0.2.1"
@@ -36,7 +38,6 @@ ROUTING_PARAMETERS = {
     "transport_maps": "",
 }
 _REFERENCE = re.compile(r"\$(\w+)|\$\{(\w+)\}|\$\((\w+)\)")
-_INLINE = re.compile(r"^inline:\s*\{(.*)\}$", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class Router:
             self.values["mydomain"] = self.values["myhostname"].partition(".")[2] or "localdomain"
         self.local_domains = set(self.listed("mydestination"))
         self.relay_domains = set(self.listed("relay_domains"))
-        self.transport_map = self.inline_map("transport_maps")
+        self.transport_map = tables.load("transport_maps", self.expand("transport_maps"))
 
     def expand(self, name: str, depth: int = 0) -> str:
         """A parameter's value with $name, ${name} and $(name) references replaced."""
@@ -104,24 +105,6 @@ class Router:
 
     def listed(self, name: str) -> list[str]:
         return [item.lower() for item in re.split(r"[\s,]+", self.expand(name)) if item]
-
-    def inline_map(self, name: str) -> dict[str, str]:
-        value = self.expand(name).strip()
-        if not value:
-            return {}
-        match = _INLINE.match(value)
-        if not match:
-            raise ValueError(
-                f"{name} = {value!r}: the simulator reads only inline maps; "
-                f"give the entries as {name} = inline:{{ example.org=smtp:[192.0.2.10]:25 }}"
-            )
-        entries: dict[str, str] = {}
-        for item in re.split(r"[\s,]+(?=[^\s,=]+=)", match.group(1).strip()):
-            key, sep, result = item.strip(" ,").partition("=")
-            if not sep:
-                raise ValueError(f"{name}: entry {item!r} is not key=value")
-            entries[key.strip().lower()] = result.strip()
-        return entries
 
     @functools.cache  # noqa: B019 - one router per run, few distinct addresses per domain
     def route(self, address: str) -> Route:
