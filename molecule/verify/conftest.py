@@ -15,8 +15,10 @@ import pytest
 import testinfra
 import yaml
 
-from postdove.testing.containers import container_address
+from postdove.testing.containers import container_address, retry_exec_start_failures
 from postdove.testing.example_vault import EXAMPLE_VARS, example_passwords
+
+retry_exec_start_failures()
 
 
 def _host(name: str) -> testinfra.host.Host:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 
 
 def sh(*args: str) -> str:
@@ -13,3 +14,28 @@ def sh(*args: str) -> str:
 def container_address(name: str) -> str:
     """The container's address on its podman network, for tools that run on the controller."""
     return sh("podman", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name).strip()
+
+
+# runc's words when `podman exec` fails before the command starts (seen now and then with
+# podman 5 and runc on a busy 2-core host): the command never ran, so running it again is safe.
+EXEC_START_FAILURE = "unable to start container process"
+
+
+def retry_exec_start_failures(attempts: int = 3) -> None:
+    """Make testinfra's podman backend run a command again when podman could not start it."""
+    from testinfra.backend.podman import PodmanBackend
+
+    original = PodmanBackend.run
+    if getattr(original, "retries_start_failures", False):
+        return
+
+    def run(self: PodmanBackend, command: str, *args: object, **kwargs: object) -> object:
+        for _ in range(attempts - 1):
+            result = original(self, command, *args, **kwargs)
+            if not (result.rc == 255 and EXEC_START_FAILURE in result.stderr):
+                return result
+            time.sleep(0.5)
+        return original(self, command, *args, **kwargs)
+
+    run.retries_start_failures = True  # type: ignore[attr-defined]
+    PodmanBackend.run = run  # type: ignore[method-assign]

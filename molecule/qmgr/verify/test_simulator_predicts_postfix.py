@@ -25,6 +25,7 @@ import testinfra
 from postdove.simulator import compare, fromlog, logparse, maillog, params, report, scenario
 from postdove.simulator.engine import Simulation
 from postdove.simulator.events import MAIL_EVENTS, QueueSnapshot
+from postdove.testing.containers import retry_exec_start_failures
 
 CASES = sorted((Path(__file__).resolve().parents[1] / "cases").glob("*.yml"))
 SERVER = os.environ.get("POSTDOVE_SERVER", "postdove-qmgr")
@@ -41,6 +42,7 @@ QSHAPE_QUEUES = ("incoming", "active", "deferred")
 # fourth attempt at 13 s instead of 11, then 25, 40, 55). So the rig places
 # qmgr's start and the arrivals just after whole seconds.
 SECOND_ZERO_AHEAD = 3.2
+retry_exec_start_failures()
 
 
 def sleep_until(unix_time: str) -> str:
