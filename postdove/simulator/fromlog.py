@@ -19,14 +19,13 @@ LIMITATIONS
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from postdove.simulator.logparse import DELIVERY, LINE, stamp_seconds
-from postdove.simulator.scenario import Scenario, parse
+from postdove.simulator.logparse import DELIVERY, postfix_lines
+from postdove.simulator.scenario import Scenario, clock_seconds, parse
 
 # Lines that show a message arriving: smtpd's client=, pickup's uid=/from=, cleanup's message-id=.
 ARRIVAL_PROCESSES = {"smtpd", "pickup", "cleanup"}
@@ -50,22 +49,22 @@ class Outcome:
     latency: float
 
 
-def classify(process: str, status: str, reason: str, setup: float, transmission: float) -> Outcome | None:
-    """What one result line says about the destination, or None when it says nothing (suspended, local)."""
+def classify(process: str, status: str, reason: str, setup: float, transmission: float) -> tuple[str, float] | None:
+    """What one result line says about the destination (behaviour, latency), or None (suspended, local failures)."""
     if process not in REMOTE_AGENTS:
-        return Outcome(0, "accept", transmission) if status == "sent" else None
+        return ("accept", transmission) if status == "sent" else None
     if status == "sent":
-        return Outcome(0, "accept", transmission)
+        return ("accept", transmission)
     if status == "bounced":
-        return Outcome(0, "bounce", transmission)
+        return ("bounce", transmission)
     if "Connection refused" in reason:
-        return Outcome(0, "refuse", setup)
+        return ("refuse", setup)
     if "Connection timed out" in reason:
-        return Outcome(0, "timeout", setup)
+        return ("timeout", setup)
     if "refused to talk to me" in reason:
-        return Outcome(0, "greet_421", setup)
+        return ("greet_421", setup)
     if " said: 4" in reason:
-        return Outcome(0, "defer", transmission)
+        return ("defer", transmission)
     return None
 
 
@@ -75,19 +74,14 @@ def scenario_from_log(lines: Iterable[str], duration_margin: float = 1.0) -> Sce
     origin_stamp: float | None = None
     first_clock = ""
     last = 0.0
-    for line in lines:
-        match = LINE.match(line.rstrip("\n"))
-        if not match:
-            continue
-        month, day, clock, process, text = match.groups()
-        seconds = stamp_seconds(month, day, clock)
-        agent = process.split("/")[-1]
+    for line in postfix_lines(lines):
+        agent, text = line.process, line.text
         qid_match = QID_TEXT.match(text)
         if not qid_match:
             continue
         if origin_stamp is None:
-            origin_stamp, first_clock = seconds, clock
-        now = seconds - origin_stamp
+            origin_stamp, first_clock = line.seconds, line.clock
+        now = line.seconds - origin_stamp
         last = max(last, now)
         qid, rest = qid_match.groups()
         seen = messages.get(qid)
@@ -98,10 +92,10 @@ def scenario_from_log(lines: Iterable[str], duration_margin: float = 1.0) -> Sce
         if delivery := DELIVERY.match(text):
             _, recipient, _, _, _, c, d, _, status, reason = delivery.groups()
             seen.recipients.setdefault(recipient.lower(), None)
-            outcome = classify(agent, status, reason, float(c), float(d))
-            if outcome is not None:
+            seen_here = classify(agent, status, reason, float(c), float(d))
+            if seen_here is not None:
                 domain = recipient.rpartition("@")[2].lower()
-                outcomes.setdefault(domain, []).append(Outcome(now, outcome.behaviour, outcome.latency))
+                outcomes.setdefault(domain, []).append(Outcome(now, *seen_here))
     if origin_stamp is None:
         raise ValueError("the log has no Postfix lines with a queue ID")
     return build(messages, outcomes, last + duration_margin, first_clock)
@@ -167,5 +161,5 @@ def phases(observed: list[Outcome], origin: float) -> list[dict[str, object]]:
 
 
 def shift_clock(clock: str, seconds: float) -> str:
-    moment = dt.datetime.strptime(clock, "%H:%M:%S") + dt.timedelta(seconds=seconds)
-    return moment.strftime("%H:%M:%S")
+    total = int(clock_seconds(clock) + seconds) % 86400
+    return f"{total // 3600:02d}:{total // 60 % 60:02d}:{total % 60:02d}"

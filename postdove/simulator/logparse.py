@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 LINE = re.compile(r"^(\w{3}) +(\d+) (\d\d:\d\d:\d\d) \S+ postfix/([\w/-]+)\[\d+\]: (.*)$")
@@ -57,16 +57,31 @@ def stamp_seconds(month: str, day: str, clock: str) -> float:
     return moment.timestamp()
 
 
+@dataclass(frozen=True)
+class Line:
+    """A Postfix log line: its syslog stamp, the stamp's clock text, the process (smtp, qmgr, ...) and the text."""
+
+    seconds: float
+    clock: str
+    process: str
+    text: str
+
+
+def postfix_lines(lines: Iterable[str]) -> Iterator[Line]:
+    """The Postfix lines among `lines`, others skipped."""
+    for line in lines:
+        match = LINE.match(line.rstrip("\n"))
+        if match:
+            month, day, clock, process, text = match.groups()
+            yield Line(stamp_seconds(month, day, clock), clock, process.split("/")[-1], text)
+
+
 def parse(lines: Iterable[str], sender: str) -> list[MessageEvents]:
     """The messages from `sender` in order of first arrival in the active queue (notices, from <>, are left out)."""
     messages: dict[str, MessageEvents] = {}
     origin: float | None = None
-    for line in lines:
-        match = LINE.match(line.rstrip("\n"))
-        if not match:
-            continue
-        month, day, clock, process, text = match.groups()
-        seconds = stamp_seconds(month, day, clock)
+    for line in postfix_lines(lines):
+        seconds, text = line.seconds, line.text
         if active := ACTIVE.match(text):
             qid, from_, _ = active.groups()
             if from_ != sender:
@@ -76,10 +91,9 @@ def parse(lines: Iterable[str], sender: str) -> list[MessageEvents]:
             message.attempts.append(seconds - origin)
         elif (delivery := DELIVERY.match(text)) and delivery.group(1) in messages and origin is not None:
             qid, _, relay, a, b, c, d, dsn, status, reason = delivery.groups()
-            agent = process.split("/")[-1]
-            messages[qid].deliveries.append((seconds - origin, agent, status))
+            messages[qid].deliveries.append((seconds - origin, line.process, status))
             delays = (float(a), float(b), float(c), float(d))
-            messages[qid].results.append(Result(seconds - origin, agent, relay, delays, dsn, status, reason))
+            messages[qid].results.append(Result(seconds - origin, line.process, relay, delays, dsn, status, reason))
         elif (expired := EXPIRED.match(text)) and expired.group(1) in messages and origin is not None:
             messages[expired.group(1)].expired_at = seconds - origin
         elif (notice := NOTICE.match(text)) and notice.group(1) in messages and origin is not None:
@@ -91,14 +105,9 @@ def connect_failures(lines: Iterable[str], sender: str) -> list[tuple[float, str
     """smtp's `connect to HOST[ADDR]:PORT: reason` lines as (time, text), timed as parse() times them."""
     origin: float | None = None
     failures: list[tuple[float, str]] = []
-    for line in lines:
-        match = LINE.match(line.rstrip("\n"))
-        if not match:
-            continue
-        month, day, clock, process, text = match.groups()
-        seconds = stamp_seconds(month, day, clock)
-        if origin is None and (active := ACTIVE.match(text)) and active.group(2) == sender:
-            origin = seconds
-        elif origin is not None and process.endswith("smtp") and CONNECT.match(text):
-            failures.append((seconds - origin, text))
+    for line in postfix_lines(lines):
+        if origin is None and (active := ACTIVE.match(line.text)) and active.group(2) == sender:
+            origin = line.seconds
+        elif origin is not None and line.process == "smtp" and CONNECT.match(line.text):
+            failures.append((line.seconds - origin, line.text))
     return failures

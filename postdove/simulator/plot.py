@@ -9,7 +9,6 @@ without a clock. The first run is drawn solid, a what-if dashed.
 
 from __future__ import annotations
 
-import datetime as dt
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from postdove.simulator.events import DeferredByDomain, QueueSizes
-from postdove.simulator.scenario import Scenario
+from postdove.simulator.scenario import Scenario, clock_seconds
 
 LATENCY_BINS = 60
 MAX_DOMAIN_LINES = 6  # the domains with the largest deferred peaks; the rest would be noise
@@ -118,7 +117,4 @@ def latency_percentiles(deliveries: list[tuple[float, float]], duration: float) 
 
 
 def hours_of_day(clock: str | None) -> float:
-    if not clock:
-        return 0.0
-    moment = dt.datetime.strptime(clock if clock.count(":") == 2 else clock + ":00", "%H:%M:%S")
-    return moment.hour + moment.minute / 60 + moment.second / 3600
+    return clock_seconds(clock) / 3600 if clock else 0.0

@@ -127,6 +127,12 @@ class Scenario(Strict):
         return "\n".join(f"{name} = {value}" for name, value in self.maincf.items())
 
 
+def clock_seconds(clock: str) -> int:
+    """Seconds since midnight of a time of day written HH:MM or HH:MM:SS (a scenario's clock, a what-if time)."""
+    hours, minutes, *rest = (int(part) for part in clock.split(":"))
+    return hours * 3600 + minutes * 60 + (rest[0] if rest else 0)
+
+
 def parse(data: object, source: str = "scenario") -> Scenario:
     try:
         return Scenario.model_validate(data)

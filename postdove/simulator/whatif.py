@@ -9,12 +9,11 @@ An edit is one of:
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from postdove.simulator.scenario import Scenario, ScenarioError, parse
+from postdove.simulator.scenario import Scenario, ScenarioError, clock_seconds, parse
 
 DOWN = re.compile(r"^(\S+)\s+down\s+(\S+)\s*-\s*(\S+)$")
 ARRIVALS = re.compile(r"^arrivals\s+[x*]\s*(\d+(?:\.\d+)?)$")
@@ -56,9 +55,7 @@ def seconds(moment: str, spec: Scenario) -> float:
         raise ValueError(f"what-if time {moment!r}: use HH:MM, HH:MM:SS or seconds")
     if spec.clock is None:
         raise ValueError(f"what-if time {moment!r}: this scenario has no clock; give seconds instead")
-    zero = dt.datetime.strptime(spec.clock if spec.clock.count(":") == 2 else spec.clock + ":00", "%H:%M:%S")
-    moment_time = dt.datetime.strptime(moment if moment.count(":") == 2 else moment + ":00", "%H:%M:%S")
-    offset = (moment_time - zero).total_seconds()
+    offset = float(clock_seconds(moment) - clock_seconds(spec.clock))
     # Up to 12 h before the clock is earlier the same day (second 0 at the latest); more is the next day.
     return offset + 86400 if offset < -43200 else max(offset, 0.0)
 
