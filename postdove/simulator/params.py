@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from postdove.simulator.routing import ROUTING_PARAMETERS
 
@@ -133,7 +134,7 @@ def from_maincf(text: str, version: str = "3.7") -> QmgrParams:
         values[current] = value.strip()
 
     fields = {f.name: f for f in dataclasses.fields(QmgrParams)}
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}  # values of several types, checked above
     routing = tuple((name, value) for name, value in values.items() if name in ROUTING_PARAMETERS)
     if routing:
         changes["routing"] = routing

@@ -13,6 +13,8 @@ DIAGNOSTICS
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -85,14 +87,15 @@ class Arrival(Strict):
             raise ValueError("an `at` arrival needs its times, from 0 up, in order")
         return self
 
-    def times(self) -> list[float]:
+    def times(self) -> Iterator[float]:
+        """Each message's arrival time, made as it is needed (ten million need not sit in a list)."""
         if self.kind == "burst":
-            return [self.start] * (self.count or 0)
+            return itertools.repeat(self.start, self.count or 0)
         if self.kind == "at":
-            return list(self.at or [])
+            return iter(self.at or [])
         assert self.rate is not None and self.end is not None
-        n = int((self.end - self.start) * self.rate)
-        return [self.start + i / self.rate for i in range(n)]
+        start, rate = self.start, self.rate
+        return (start + i / rate for i in range(int((self.end - start) * rate)))
 
 
 class Validation(Strict):

@@ -59,15 +59,17 @@ class ConcurrencyWindow:
     negative: Feedback = field(default_factory=lambda: Feedback(1.0))
     cohort_limit: int = 1
     window: int = field(init=False)
-    success: float = field(init=False, default=0.0)
-    failure: float = field(init=False, default=0.0)
-    fail_cohorts: float = field(init=False, default=0.0)
+    success: float = field(init=False)
+    failure: float = field(init=False)
+    fail_cohorts: float = field(init=False)
 
     def __post_init__(self) -> None:
         # qmgr_transport_create: init is clamped to a nonzero, smaller limit.
         if self.limit and self.init > self.limit:
             self.init = self.limit
         self.window = self.init
+        # Set here rather than as defaults, which the compiled class (setup.py) would not apply.
+        self.success = self.failure = self.fail_cohorts = 0.0
 
     @property
     def dead(self) -> bool:
