@@ -83,6 +83,13 @@ CASES = [
     ("misspelt variable", with_(mail_tls_mdoe="provided"), "mail_tls_mdoe: not an option of any postdove role"),
     ("unknown user option", with_(mail_users=[{"name": "test", "pasword": "x"}]), "pasword"),
     ("number as text", with_(postfix_auth_rate_limit="ten"), "postfix_auth_rate_limit"),
+    (
+        "alias to an unknown user",
+        with_(mail_aliases={"team": ["test", "bob"]}),
+        "mail_aliases.team: 'bob' is neither a user in mail_users nor an alias",
+    ),
+    ("alias loop", with_(mail_aliases={"a": ["b"], "b": ["a"]}), "mail_aliases: a -> b -> a is a loop"),
+    ("unknown postmaster", with_(mail_postmaster="bob"), "mail_postmaster 'bob' is neither a user"),
 ]
 
 
