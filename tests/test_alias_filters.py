@@ -75,3 +75,29 @@ def test_root_and_postmaster_reach_the_postmaster_and_the_inventory_comes_after(
     entries = aliases.managed_aliases({"team": "test, hello", "postmaster": ["test"]}, "test")
     assert entries == {"postmaster": ["test"], "root": ["test"], "team": ["test", "hello"]}
     assert aliases.managed_aliases({}, "") == {"postmaster": ["root"]}
+
+
+VIRTUAL = {"info@hello.org": ["test"], "@hello.org": ["team"], "sales@hello.net": ["test", "boss@example.com"]}
+
+
+def test_virtual_alias_domains_come_from_the_addresses():
+    assert aliases.virtual_alias_domains(VIRTUAL) == ["hello.net", "hello.org"]
+
+
+def test_sound_virtual_aliases_have_no_problems():
+    assert aliases.virtual_alias_problems(VIRTUAL, ["test", "hello", "team"], ["hello.com", "server.hello.com"]) == []
+
+
+@pytest.mark.parametrize(
+    ("entries", "expected"),
+    [
+        ({"info@hello.com": ["test"]}, "mail_virtual_aliases: 'info@hello.com' is in hello.com, which the server"),
+        ({"info": ["test"]}, "mail_virtual_aliases: 'info' is not an address"),
+        ({"info@hello.org": ["bob"]}, "mail_virtual_aliases.info@hello.org: 'bob' is neither a user"),
+        ({"info@hello.org": ["bob@"]}, "mail_virtual_aliases.info@hello.org: 'bob@' is not an address"),
+        ({"info@hello.org": []}, "mail_virtual_aliases.info@hello.org: give a list of targets"),
+    ],
+)
+def test_bad_virtual_aliases_are_named_with_the_fix(entries, expected):
+    problems = aliases.virtual_alias_problems(entries, ["test"], ["hello.com", "server.hello.com"])
+    assert any(problem.startswith(expected) for problem in problems), problems

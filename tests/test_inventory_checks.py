@@ -90,6 +90,21 @@ CASES = [
     ),
     ("alias loop", with_(mail_aliases={"a": ["b"], "b": ["a"]}), "mail_aliases: a -> b -> a is a loop"),
     ("unknown postmaster", with_(mail_postmaster="bob"), "mail_postmaster 'bob' is neither a user"),
+    (
+        "virtual alias in the mail domain",
+        with_(mail_virtual_aliases={"info@hello.com": ["test"]}),
+        "mail_virtual_aliases: 'info@hello.com' is in hello.com, which the server already delivers locally",
+    ),
+    (
+        "virtual alias to an unknown user",
+        with_(mail_virtual_aliases={"info@hello.org": ["bob"]}),
+        "mail_virtual_aliases.info@hello.org: 'bob' is neither a user",
+    ),
+    (
+        "relocated to no address",
+        with_(mail_relocated={"olduser@hello.com": "gone"}),
+        "mail_relocated: 'olduser@hello.com: gone' must map an address",
+    ),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Filters for /etc/aliases: postdove's managed block, and the checks on mail_aliases before any change.
+"""Filters for aliases: /etc/aliases' managed block, virtual alias domains, and their checks before any change.
 
 The block goes first in the file: postalias keeps the first definition of a
 name (and warns about the rest), so a name the block defines is commented
@@ -17,6 +17,7 @@ SHADOWED = "#postdove-shadowed# "
 # aliases(5): "name: value, value"; a line that starts with white space continues the one before.
 _DEFINITION = re.compile(r"^([^\s#:][^:]*?)\s*:")
 _LOCAL_NAME = re.compile(r"^[a-z_][a-z0-9_.-]*$")
+_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def managed_aliases(inventory: dict[str, str | list[str]], postmaster: str) -> dict[str, list[str]]:
@@ -104,6 +105,47 @@ def alias_problems(entries: dict[str, list[str]], users: list[str]) -> list[str]
     return problems
 
 
+def virtual_alias_domains(entries: dict[str, list[str]]) -> list[str]:
+    """The domains of mail_virtual_aliases' addresses (a catch-all's `@domain` included), sorted."""
+    return sorted({address.rpartition("@")[2].lower() for address in entries})
+
+
+def virtual_alias_problems(entries: dict[str, list[str]], local_names: list[str], own_domains: list[str]) -> list[str]:
+    """What is wrong with mail_virtual_aliases, each naming the address and the fix.
+
+    A key is user@domain, or @domain for the domain's catch-all; a target is a
+    full address or a local name (a user of mail_users or an alias of mail_aliases).
+    """
+    problems = []
+    for address, targets in entries.items():
+        local, at, domain = address.partition("@")
+        if not at or "." not in domain or any(c.isspace() or c == "@" for c in local + domain):
+            problems.append(
+                f"mail_virtual_aliases: '{address}' is not an address (user@domain) or a catch-all (@domain)"
+            )
+            continue
+        if domain.lower() in own_domains:
+            problems.append(
+                f"mail_virtual_aliases: '{address}' is in {domain}, which the server already delivers locally "
+                "(mail_domain, mail_hostname): use mail_aliases for it, or another domain"
+            )
+        if not isinstance(targets, list) or not targets:
+            problems.append(f"mail_virtual_aliases.{address}: give a list of targets (users, aliases or addresses)")
+            continue
+        for target in targets:
+            if "@" in target:
+                if not _ADDRESS.match(target):
+                    problems.append(
+                        f"mail_virtual_aliases.{address}: '{target}' is not an address such as alice@example.org"
+                    )
+            elif target not in local_names:
+                problems.append(
+                    f"mail_virtual_aliases.{address}: '{target}' is neither a user in mail_users nor an alias "
+                    "in mail_aliases; fix the name or give a full address"
+                )
+    return problems
+
+
 def _first_loop(graph: dict[str, list[str]]) -> list[str]:
     """A cycle through alias names only (targets that are users or addresses end a path)."""
     state: dict[str, str] = {}  # "open" while on the current path, "done" after
@@ -132,4 +174,10 @@ def _first_loop(graph: dict[str, list[str]]) -> list[str]:
 
 class FilterModule:
     def filters(self) -> dict[str, object]:
-        return {"managed_aliases": managed_aliases, "aliases_file": aliases_file, "alias_problems": alias_problems}
+        return {
+            "managed_aliases": managed_aliases,
+            "aliases_file": aliases_file,
+            "alias_problems": alias_problems,
+            "virtual_alias_domains": virtual_alias_domains,
+            "virtual_alias_problems": virtual_alias_problems,
+        }
