@@ -101,6 +101,21 @@ CASES = [
         "mail_virtual_aliases.info@hello.org: 'bob' is neither a user",
     ),
     (
+        "mail removal without the account's",
+        with_(mail_users=[{"name": "test", "password": "a", "remove_mail": True}]),
+        "mail_users: user 'test' has remove_mail but not state: absent",
+    ),
+    (
+        "external MDA with LMTP",
+        with_(mail_delivery="lmtp", mail_mailbox_command="/usr/bin/procmail"),
+        "mail_mailbox_command is set, but mail_delivery is 'lmtp'",
+    ),
+    (
+        "relocated address that is still a user",
+        with_(mail_relocated={"hello@hello.com": "hello@example.org"}),
+        "mail_relocated: hello@hello.com is defined twice",
+    ),
+    (
         "relocated to no address",
         with_(mail_relocated={"olduser@hello.com": "gone"}),
         "mail_relocated: 'olduser@hello.com: gone' must map an address",

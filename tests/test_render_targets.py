@@ -47,6 +47,10 @@ OS_SPECIFIC = {
     "compatibility_level",
     "alias_maps",
     "alias_database",
+    # Lookup tables of the OS's default type (hash, or lmdb on EL9/10).
+    "relocated_maps",
+    "virtual_alias_maps",
+    "smtpd_recipient_restrictions",
     "smtpd_tls_cert_file",
     "smtpd_tls_key_file",
     "smtpd_forbid_bare_newline",
@@ -153,11 +157,20 @@ def test_debian_daemons_accept_the_rendered_config_without_warnings(rendered: Pa
         install -m 0644 /dev/null /etc/ssl/certs/postdove-mail.pem
         install -m 0600 /dev/null /etc/ssl/private/postdove-mail.key
         cp /roles/mail_tls/files/ffdhe2048.pem /etc/ssl/certs/postdove-ffdhe2048.pem
+        for table in postdove_relocated postdove_relocated_reply postdove_virtual; do
+            postmap /etc/postfix/$table
+        done
         warnings=$(postconf -n 2>&1 >/dev/null)
         [ -z "$warnings" ] || {{ echo "$warnings"; exit 1; }}
         postconf -M >/dev/null
         postfix check
         [ "$(postmap -q test@hello.com regexp:/etc/postfix/postdove_sender_logins)" = test ]
+        case {host} in *-guide)
+            [ "$(postmap -q info@hello.net hash:/etc/postfix/postdove_virtual)" = "test@hello.com, boss@example.net" ]
+            [ "$(postmap -q @hello.org hash:/etc/postfix/postdove_virtual)" = "team@hello.com" ]
+            moved=$(postmap -q olduser@hello.com hash:/etc/postfix/postdove_relocated_reply)
+            [ "$moved" = "551 5.1.6 User has moved to newuser@example.org" ]
+        esac
         warnings=$(doveconf -n 2>&1 >/dev/null)
         [ -z "$warnings" ] || {{ echo "$warnings"; exit 1; }}
     """
