@@ -120,6 +120,26 @@ CASES = [
         with_(mail_relocated={"olduser@hello.com": "gone"}),
         "mail_relocated: 'olduser@hello.com: gone' must map an address",
     ),
+    (
+        "smarthost written as a URL",
+        with_(mail_relayhost="smtp://smtp.provider.example:587"),
+        "mail_relayhost 'smtp://smtp.provider.example:587' must be host, [host] or [host]:port",
+    ),
+    (
+        "smarthost on port 465",
+        with_(mail_relayhost="[smtp.provider.example]:465"),
+        "port 465 (TLS from the first byte) is not supported",
+    ),
+    (
+        "smarthost login without a password",
+        with_(mail_relayhost="[smtp.provider.example]:587", mail_relayhost_username="me"),
+        "mail_relayhost_username and mail_relayhost_password go together",
+    ),
+    (
+        "route through a transport master.cf lacks",
+        with_(mail_transport_maps={"partner.example": "smtps:[mx.partner.example]"}),
+        "mail_transport_maps: 'partner.example: smtps:[mx.partner.example]' must map a domain",
+    ),
 ]
 
 

@@ -51,6 +51,9 @@ OS_SPECIFIC = {
     "relocated_maps",
     "virtual_alias_maps",
     "smtpd_recipient_restrictions",
+    "transport_maps",
+    "smtp_tls_policy_maps",
+    "smtp_sasl_password_maps",
     "smtpd_tls_cert_file",
     "smtpd_tls_key_file",
     "smtpd_forbid_bare_newline",
@@ -157,7 +160,8 @@ def test_debian_daemons_accept_the_rendered_config_without_warnings(rendered: Pa
         install -m 0644 /dev/null /etc/ssl/certs/postdove-mail.pem
         install -m 0600 /dev/null /etc/ssl/private/postdove-mail.key
         cp /roles/mail_tls/files/ffdhe2048.pem /etc/ssl/certs/postdove-ffdhe2048.pem
-        for table in postdove_relocated postdove_relocated_reply postdove_virtual; do
+        for table in postdove_relocated postdove_relocated_reply postdove_virtual postdove_transport \\
+                postdove_tls_policy postdove_relay_password; do
             postmap /etc/postfix/$table
         done
         warnings=$(postconf -n 2>&1 >/dev/null)
@@ -170,6 +174,10 @@ def test_debian_daemons_accept_the_rendered_config_without_warnings(rendered: Pa
             [ "$(postmap -q @hello.org hash:/etc/postfix/postdove_virtual)" = "team@hello.com" ]
             moved=$(postmap -q olduser@hello.com hash:/etc/postfix/postdove_relocated_reply)
             [ "$moved" = "551 5.1.6 User has moved to newuser@example.org" ]
+            relay="[smarthost.example.net]:587"
+            [ "$(postmap -q "$relay" hash:/etc/postfix/postdove_tls_policy)" = encrypt ]
+            [ "$(postmap -q "$relay" hash:/etc/postfix/postdove_relay_password)" = relayuser:example-relay-password ]
+            [ "$(postmap -q partner.example hash:/etc/postfix/postdove_transport)" = "smtp:[mx.partner.example]:25" ]
         esac
         warnings=$(doveconf -n 2>&1 >/dev/null)
         [ -z "$warnings" ] || {{ echo "$warnings"; exit 1; }}

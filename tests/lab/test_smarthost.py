@@ -1,0 +1,153 @@
+"""mail_relayhost: outgoing mail leaves through a smarthost that wants AUTH after STARTTLS.
+
+The smarthost is a second container with Debian's stock Postfix, set up by
+hand the way a provider's is: the submission port 587 takes mail only from a
+client that logged in over TLS (Dovecot checks the password), and it
+delivers outside.test to a local mailbox. The postdove server (Debian 12)
+sends to an outside address: the message must arrive, sent over TLS and
+authenticated; a domain mail_transport_maps routes elsewhere goes past it.
+With a wrong password the next message stays queued (deferred, not bounced,
+not lost) and leaves once the password is right.
+Neither password appears in the playbook's output, --diff included.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from postdove.testing.containers import container_address
+from postdove.testing.lab import PROJECT, converge, lab_host, sh
+from postdove.testing.proof_log import record
+
+pytestmark = pytest.mark.lab
+
+SERVER = "postdove-relay-client"
+SSH_PORT = 2252
+SMARTHOST = "postdove-smarthost"
+PASSWORD = "right-relay-password"
+WRONG_PASSWORD = "wrong-relay-password"
+
+# Debian's stock Postfix with a submission port that requires TLS and then AUTH.
+SMARTHOST_SETUP = f"""
+set -e
+cp /usr/share/postfix/main.cf.debian /etc/postfix/main.cf
+postconf -e myhostname=smarthost.relay.test 'mydestination=smarthost.relay.test, outside.test, direct.test' \\
+    inet_protocols=ipv4 mynetworks=127.0.0.0/8 maillog_file=/var/log/postfix.log \\
+    alias_maps= alias_database= mailbox_command= \\
+    smtpd_tls_cert_file=/etc/ssl/certs/ssl-cert-snakeoil.pem \\
+    smtpd_tls_key_file=/etc/ssl/private/ssl-cert-snakeoil.key \\
+    smtpd_tls_security_level=may smtpd_tls_loglevel=1 smtpd_sasl_type=dovecot smtpd_sasl_path=private/auth
+postconf -M 'submission/inet=submission inet n - n - - smtpd'
+postconf -P submission/inet/smtpd_tls_security_level=encrypt submission/inet/smtpd_sasl_auth_enable=yes \\
+    submission/inet/smtpd_tls_auth_only=yes \\
+    submission/inet/smtpd_relay_restrictions=permit_sasl_authenticated,reject \\
+    submission/inet/smtpd_recipient_restrictions=permit_sasl_authenticated,reject
+useradd -m outsider
+cat > /etc/dovecot/dovecot.conf <<'EOF'
+protocols =
+ssl = no
+auth_mechanisms = plain login
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN /etc/dovecot/relay-users
+}}
+userdb {{
+  driver = static
+  args = uid=nobody gid=nogroup
+}}
+service auth {{
+  unix_listener /var/spool/postfix/private/auth {{
+    mode = 0660
+    user = postfix
+    group = postfix
+  }}
+}}
+EOF
+echo 'relayuser:{{PLAIN}}{PASSWORD}' > /etc/dovecot/relay-users
+dovecot
+postfix start
+"""
+
+
+def on(container: str, script: str) -> str:
+    return sh("podman", "exec", container, "sh", "-c", script)
+
+
+def wait_for(container: str, script: str, timeout: float = 60.0) -> str:
+    """The output of `script` once it is not empty (or empty after `timeout`)."""
+    deadline = time.monotonic() + timeout
+    while not (out := on(container, f"{script} 2>/dev/null || true").strip()) and time.monotonic() < deadline:
+        time.sleep(1)
+    return out
+
+
+def send(subject: str, to: str = "outsider@outside.test") -> None:
+    on(SERVER, f"echo body | su -s /bin/sh test -c \"mail -s '{subject}' {to}\"")
+
+
+@pytest.fixture
+def smarthost() -> Iterator[str]:
+    """The smarthost's address on the lab network."""
+    lab_env = f". {PROJECT}/lab/env.sh"
+    build = f"{PROJECT}/lab/build-daemons-image 12 >&2"
+    image = sh("bash", "-c", f"{lab_env} && {build} && echo $POSTDOVE_DAEMONS_IMAGE_DEBIAN12")
+    network = sh("bash", "-c", f"{lab_env} && echo $POSTDOVE_NETWORK").strip()
+    sh("sh", "-c", f"podman network exists {network} || podman network create {network} >/dev/null")
+    subprocess.run(["podman", "rm", "-f", SMARTHOST], capture_output=True)
+    sh("podman", "run", "-d", "--name", SMARTHOST, "--network", network, image.strip(), "sleep", "infinity")
+    try:
+        on(SMARTHOST, SMARTHOST_SETUP)
+        yield container_address(SMARTHOST)
+    finally:
+        subprocess.run(["podman", "rm", "-f", SMARTHOST], capture_output=True)
+
+
+def test_mail_leaves_through_the_smarthost_authenticated_and_waits_out_a_wrong_password(smarthost, tmp_path):
+    login = {"mail_relayhost_username": "relayuser", "mail_relayhost_password": PASSWORD}
+    # direct.test goes past the smarthost: to its port 25, as to any MX.
+    routes = {"mail_transport_maps": {"direct.test": f"smtp:[{smarthost}]:25"}}
+    with lab_host(tmp_path, SERVER, SSH_PORT, mail_relayhost=f"[{smarthost}]:587", **login, **routes) as lab:
+        first = converge(lab.inventory, "--diff")
+        assert first.returncode == 0, first.stdout[-4000:]
+        leaked = PASSWORD in first.stdout + first.stderr
+        record("secret", "smarthost password in --diff output", "leaked" if leaked else "not shown", not leaked)
+        assert not leaked
+        for table in ("postdove_relay_password", "postdove_relay_password.db"):
+            assert on(SERVER, f"stat -c '%a %U' /etc/postfix/{table}").strip() == "600 root", table
+
+        send("through the smarthost")
+        mailbox = wait_for(SMARTHOST, "grep -c '^Subject: through the smarthost' /var/mail/outsider")
+        assert mailbox == "1", on(SERVER, "journalctl -o cat -t postfix/smtp | tail -n 20; postqueue -p")
+        client_log = on(SERVER, "journalctl -o cat -t postfix/smtp")
+        assert f"relay={smarthost}[{smarthost}]:587" in client_log and "status=sent" in client_log
+        assert f"TLS connection established to {smarthost}[{smarthost}]:587" in client_log
+        send("past the smarthost", to="outsider@direct.test")
+        assert wait_for(SMARTHOST, "grep -c '^Subject: past the smarthost' /var/mail/outsider") == "1"
+        routed = on(SERVER, "journalctl -o cat -t postfix/smtp | grep 'to=<outsider@direct.test>'")
+        tables = "postconf transport_maps relayhost; cat /etc/postfix/postdove_transport; ls -l /etc/postfix"
+        assert f"relay={smarthost}[{smarthost}]:25," in routed, on(SERVER, tables)
+        server_log = on(SMARTHOST, "cat /var/log/postfix.log")
+        assert "sasl_method=PLAIN, sasl_username=relayuser" in server_log
+        assert "TLS connection established from" in server_log
+
+        # A wrong password: the message waits in the queue, deferred.
+        wrong = converge(lab.inventory, "--diff", "-e", f"mail_relayhost_password={WRONG_PASSWORD}")
+        assert wrong.returncode == 0, wrong.stdout[-4000:]
+        assert WRONG_PASSWORD not in wrong.stdout + wrong.stderr and PASSWORD not in wrong.stdout + wrong.stderr
+        send("after a wrong password")
+        reason = wait_for(SERVER, "postqueue -j | grep -o 'SASL authentication failed[^\"]*'")
+        record("fault", "wrong smarthost password", f"held in the queue: {reason or 'no'}", bool(reason))
+        assert reason, on(SERVER, "postqueue -p")
+        assert "through the smarthost" not in on(SERVER, "postqueue -p")
+
+        # The right password again: the queued message leaves, once.
+        right = converge(lab.inventory)
+        assert right.returncode == 0, right.stdout[-4000:]
+        on(SERVER, "postqueue -f")
+        assert wait_for(SMARTHOST, "grep -c '^Subject: after a wrong password' /var/mail/outsider") == "1"
+        assert wait_for(SERVER, '[ -z "$(postqueue -j)" ] && echo empty') == "empty"
+        assert on(SMARTHOST, "grep -c '^Subject: ' /var/mail/outsider").strip() == "3"
