@@ -17,7 +17,7 @@ SHADOWED = "#postdove-shadowed# "
 # aliases(5): "name: value, value"; a line that starts with white space continues the one before.
 _DEFINITION = re.compile(r"^([^\s#:][^:]*?)\s*:")
 _LOCAL_NAME = re.compile(r"^[a-z_][a-z0-9_.-]*$")
-_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # the mail role's __mail_address_re
 
 
 def managed_aliases(inventory: dict[str, str | list[str]], postmaster: str) -> dict[str, list[str]]:
