@@ -121,6 +121,38 @@ CASES = [
         "mail_relocated: 'olduser@hello.com: gone' must map an address",
     ),
     (
+        "virtual user outside its domain",
+        with_(mail_virtual_domains={"hello.info": {"users": [{"address": "alice@hello.biz", "password": "x"}]}}),
+        "mail_virtual_domains.hello.info: 'alice@hello.biz' is outside hello.info",
+    ),
+    (
+        "virtual mailbox domain that is mail_domain",
+        with_(mail_virtual_domains={"hello.com": {"users": [{"address": "alice@hello.com", "password": "x"}]}}),
+        "hello.com is delivered to system users already",
+    ),
+    (
+        "virtual mailbox domain that is also a virtual alias domain",
+        with_(
+            mail_virtual_domains={"hello.info": {"users": [{"address": "alice@hello.info", "password": "x"}]}},
+            mail_virtual_aliases={"info@hello.info": ["test"]},
+        ),
+        "hello.info is also a virtual alias domain",
+    ),
+    (
+        "virtual user defined twice",
+        with_(
+            mail_virtual_domains={
+                "hello.info": {
+                    "users": [
+                        {"address": "alice@hello.info", "password": "x"},
+                        {"address": "alice@hello.info", "password": "y"},
+                    ]
+                }
+            }
+        ),
+        "'alice@hello.info' is defined twice",
+    ),
+    (
         "smarthost written as a URL",
         with_(mail_relayhost="smtp://smtp.provider.example:587"),
         "mail_relayhost 'smtp://smtp.provider.example:587' must be host, [host] or [host]:port",

@@ -54,6 +54,7 @@ OS_SPECIFIC = {
     "transport_maps",
     "smtp_tls_policy_maps",
     "smtp_sasl_password_maps",
+    "virtual_mailbox_maps",
     "smtpd_tls_cert_file",
     "smtpd_tls_key_file",
     "smtpd_forbid_bare_newline",
@@ -161,7 +162,7 @@ def test_debian_daemons_accept_the_rendered_config_without_warnings(rendered: Pa
         install -m 0600 /dev/null /etc/ssl/private/postdove-mail.key
         cp /roles/mail_tls/files/ffdhe2048.pem /etc/ssl/certs/postdove-ffdhe2048.pem
         for table in postdove_relocated postdove_relocated_reply postdove_virtual postdove_transport \\
-                postdove_tls_policy postdove_relay_password; do
+                postdove_tls_policy postdove_relay_password postdove_virtual_mailboxes; do
             postmap /etc/postfix/$table
         done
         warnings=$(postconf -n 2>&1 >/dev/null)
@@ -178,6 +179,10 @@ def test_debian_daemons_accept_the_rendered_config_without_warnings(rendered: Pa
             [ "$(postmap -q "$relay" hash:/etc/postfix/postdove_tls_policy)" = encrypt ]
             [ "$(postmap -q "$relay" hash:/etc/postfix/postdove_relay_password)" = relayuser:example-relay-password ]
             [ "$(postmap -q partner.example hash:/etc/postfix/postdove_transport)" = "smtp:[mx.partner.example]:25" ]
+            mailboxes=hash:/etc/postfix/postdove_virtual_mailboxes
+            [ "$(postmap -q alice@hello.info $mailboxes)" = hello.info/alice/Maildir/ ]
+            logins=regexp:/etc/postfix/postdove_sender_logins
+            [ "$(postmap -q bob@hello.info $logins)" = bob@hello.info ]
         esac
         warnings=$(doveconf -n 2>&1 >/dev/null)
         [ -z "$warnings" ] || {{ echo "$warnings"; exit 1; }}

@@ -14,11 +14,14 @@ def unique_subject(label: str) -> str:
     return f"postdove-{label}-{uuid.uuid4().hex[:12]}"
 
 
-def wait_for_mail(server: testinfra.host.Host, user: str, token: str, timeout: float = 30.0) -> list[str]:
-    """Return the Maildir files of `user` that contain `token`, waiting for delivery."""
+def wait_for_mail(
+    server: testinfra.host.Host, user: str, token: str, timeout: float = 30.0, maildir: str = ""
+) -> list[str]:
+    """Return the Maildir files of `user` (or in `maildir`) that contain `token`, waiting for delivery."""
+    maildir = maildir or f"/home/{user}/Maildir"
     deadline = time.monotonic() + timeout
     while True:
-        found = server.run(f"grep -l -r -F -- {token} /home/{user}/Maildir/new /home/{user}/Maildir/cur")
+        found = server.run(f"grep -l -r -F -- {token} {maildir}/new {maildir}/cur")
         files = found.stdout.split()
         if files or time.monotonic() > deadline:
             return files
