@@ -19,16 +19,16 @@ def _users(settings: Any) -> list[Any]:
     return users if isinstance(users, list) else []
 
 
-def virtual_mailbox_addresses(domains: dict[str, Any]) -> list[str]:
-    """Every virtual user's address, lower case, in inventory order (no passwords: safe to loop over)."""
-    return [str(user["address"]).lower() for settings in domains.values() for user in _users(settings)]
-
-
 def virtual_mailbox_users(domains: dict[str, Any]) -> list[dict[str, Any]]:
     """The user entries with their address in lower case, for the passwd-file."""
     return [
         {**user, "address": str(user["address"]).lower()} for settings in domains.values() for user in _users(settings)
     ]
+
+
+def virtual_mailbox_addresses(domains: dict[str, Any]) -> list[str]:
+    """Every virtual user's address, lower case, in inventory order (no passwords: safe to loop over)."""
+    return [user["address"] for user in virtual_mailbox_users(domains)]
 
 
 def virtual_mailbox_problems(

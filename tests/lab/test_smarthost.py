@@ -13,6 +13,7 @@ Neither password appears in the playbook's output, --diff included.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from collections.abc import Iterator
 import pytest
 
 from postdove.testing.containers import container_address
-from postdove.testing.lab import PROJECT, converge, lab_host, sh
+from postdove.testing.lab import converge, lab_host, sh
 from postdove.testing.proof_log import record
 
 pytestmark = pytest.mark.lab
@@ -91,14 +92,11 @@ def send(subject: str, to: str = "outsider@outside.test") -> None:
 
 @pytest.fixture
 def smarthost() -> Iterator[str]:
-    """The smarthost's address on the lab network."""
-    lab_env = f". {PROJECT}/lab/env.sh"
-    build = f"{PROJECT}/lab/build-daemons-image 12 >&2"
-    image = sh("bash", "-c", f"{lab_env} && {build} && echo $POSTDOVE_DAEMONS_IMAGE_DEBIAN12")
-    network = sh("bash", "-c", f"{lab_env} && echo $POSTDOVE_NETWORK").strip()
+    """The smarthost's address on the lab network (tools/test sourced lab/env.sh; tools/setup built the image)."""
+    image, network = os.environ["POSTDOVE_DAEMONS_IMAGE_DEBIAN12"], os.environ["POSTDOVE_NETWORK"]
     sh("sh", "-c", f"podman network exists {network} || podman network create {network} >/dev/null")
     subprocess.run(["podman", "rm", "-f", SMARTHOST], capture_output=True)
-    sh("podman", "run", "-d", "--name", SMARTHOST, "--network", network, image.strip(), "sleep", "infinity")
+    sh("podman", "run", "-d", "--name", SMARTHOST, "--network", network, image, "sleep", "infinity")
     try:
         on(SMARTHOST, SMARTHOST_SETUP)
         yield container_address(SMARTHOST)
