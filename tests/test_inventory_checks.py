@@ -153,6 +153,20 @@ CASES = [
         "'alice@hello.info' is defined twice",
     ),
     (
+        "quota that is not a size",
+        with_(
+            mail_virtual_domains={
+                "hello.info": {"users": [{"address": "alice@hello.info", "password": "x", "quota": "lots"}]}
+            }
+        ),
+        "user 'alice@hello.info' quota: 'lots' is not a size; give bytes or a number and K, M, G or T",
+    ),
+    (
+        "quota warning above 100%",
+        with_(mail_quota_warning_percent=150),
+        "mail_quota_warning_percent is 150: give a percentage of the quota",
+    ),
+    (
         "smarthost written as a URL",
         with_(mail_relayhost="smtp://smtp.provider.example:587"),
         "mail_relayhost 'smtp://smtp.provider.example:587' must be host, [host] or [host]:port",

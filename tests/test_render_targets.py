@@ -183,9 +183,20 @@ def test_debian_daemons_accept_the_rendered_config_without_warnings(rendered: Pa
             [ "$(postmap -q alice@hello.info $mailboxes)" = hello.info/alice/Maildir/ ]
             logins=regexp:/etc/postfix/postdove_sender_logins
             [ "$(postmap -q bob@hello.info $logins)" = bob@hello.info ]
+            postconf -h smtpd_recipient_restrictions | grep -q "check_policy_service unix:private/quota-status"
         esac
         warnings=$(doveconf -n 2>&1 >/dev/null)
         [ -z "$warnings" ] || {{ echo "$warnings"; exit 1; }}
+        case {host} in *-guide)
+            # bob's own quota, alice's from her domain, in the form this Dovecot reads.
+            users=/etc/dovecot/postdove-users
+            case $(dovecot --version) in
+                2.4*) grep -q "^bob@hello.info:.*:userdb_quota_storage_size=500M$" $users
+                      grep -q "^alice@hello.info:.*:userdb_quota_storage_size=2G$" $users ;;
+                *) grep -q "^bob@hello.info:.*:userdb_quota_rule=\*:storage=500M$" $users
+                   grep -q "^alice@hello.info:.*:userdb_quota_rule=\*:storage=2G$" $users ;;
+            esac
+        esac
     """
     release = host.removeprefix("debian").removesuffix("-guide")
     daemons(release, script, mounts={rendered: "/render", PROJECT / "roles": "/roles"})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 
+import pytest
+
 from postdove.testing.project import PROJECT
 
 _spec = importlib.util.spec_from_file_location("virtual_mailboxes", PROJECT / "plugins/filter/virtual_mailboxes.py")
@@ -13,6 +15,10 @@ _spec.loader.exec_module(_filters)
 virtual_mailbox_addresses = _filters.virtual_mailbox_addresses
 virtual_mailbox_problems = _filters.virtual_mailbox_problems
 virtual_mailbox_users = _filters.virtual_mailbox_users
+virtual_mailbox_quotas = _filters.virtual_mailbox_quotas
+virtual_mailbox_removals = _filters.virtual_mailbox_removals
+kept_virtual_accounts = _filters.kept_virtual_accounts
+quota_size = _filters.quota_size
 
 GOOD = {
     "hello.info": {
@@ -32,7 +38,7 @@ def problems(domains, alias_domains=(), others=()):
 
 def test_addresses_are_lower_case_and_carry_no_password():
     assert virtual_mailbox_addresses(GOOD) == ["alice@hello.info", "bob@hello.info", "carol@hello.biz"]
-    assert virtual_mailbox_users(GOOD)[0] == {"address": "alice@hello.info", "password": "x"}
+    assert virtual_mailbox_users(GOOD)[0] == {"address": "alice@hello.info", "password": "x", "quota": ""}
 
 
 def test_a_good_inventory_has_no_problems():
@@ -73,3 +79,67 @@ def test_a_domain_without_users_or_with_a_bad_name_is_named():
     assert (
         "is not a domain name" in problems({"Hello_Info": {"users": [{"address": "a@Hello_Info", "password": "x"}]}})[0]
     )
+
+
+@pytest.mark.parametrize(
+    ("given", "written"), [("1G", "1G"), ("500m", "500M"), ("2 GiB", "2G"), (1048576, "1048576"), ("", ""), (0, "")]
+)
+def test_quotas_are_written_in_the_one_form_every_dovecot_reads(given, written):
+    assert quota_size(given) == written
+
+
+def test_a_user_quota_overrides_the_domain_one():
+    domains = {
+        "hello.info": {
+            "quota": "1G",
+            "users": [
+                {"address": "a@hello.info", "password": "x"},
+                {"address": "b@hello.info", "password": "x", "quota": "5M"},
+            ],
+        }
+    }
+    assert [user["quota"] for user in virtual_mailbox_users(domains)] == ["1G", "5M"]
+    assert virtual_mailbox_quotas(domains) and not virtual_mailbox_quotas(GOOD)
+
+
+def test_a_quota_that_is_not_a_size_is_named():
+    bad = {"hello.info": {"quota": "lots", "users": [{"address": "a@hello.info", "password": "x", "quota": "-1"}]}}
+    assert problems(bad) == [
+        "mail_virtual_domains.hello.info.quota: 'lots' is not a size; give bytes or a number and K, M, G or T, "
+        "e.g. 500M or 2G",
+        "mail_virtual_domains.hello.info: user 'a@hello.info' quota: '-1' is not a size; give bytes or a number "
+        "and K, M, G or T, e.g. 500M or 2G",
+    ]
+
+
+def test_absent_users_leave_the_maps_and_only_remove_mail_deletes_their_mail():
+    domains = {
+        "hello.info": {
+            "users": [
+                {"address": "a@hello.info", "password": "x"},
+                {"address": "b@hello.info", "state": "absent"},
+                {"address": "c@hello.info", "state": "absent", "remove_mail": True},
+            ]
+        }
+    }
+    assert problems(domains) == []
+    assert virtual_mailbox_addresses(domains) == ["a@hello.info"]
+    assert virtual_mailbox_removals(domains) == ["c@hello.info"]
+
+
+def test_remove_mail_goes_only_with_state_absent():
+    domains = {"hello.info": {"users": [{"address": "a@hello.info", "password": "x", "remove_mail": True}]}}
+    assert "it takes true or false, with state: absent" in problems(domains)[0]
+
+
+def test_accounts_the_inventory_no_longer_lists_are_kept_as_they_are():
+    live = (
+        "# managed\n"
+        "alice@hello.info:{CRYPT}$6$a$b::::::\n"
+        "gone@hello.info:{CRYPT}$6$c$d::::::userdb_quota_rule=*:storage=1G\n"
+        "old@hello.biz:{CRYPT}$6$e$f::::::\n"
+    )
+    kept = kept_virtual_accounts(live, GOOD)
+    assert [account["address"] for account in kept] == ["gone@hello.info", "old@hello.biz"]
+    assert kept[0]["line"] == "gone@hello.info:{CRYPT}$6$c$d::::::userdb_quota_rule=*:storage=1G"
+    assert kept[1]["domain"] == "hello.biz"

@@ -5,7 +5,8 @@ import shlex
 
 import pytest
 
-MAIL_PORTS = {"25/tcp", "465/tcp", "587/tcp", "143/tcp", "993/tcp", "110/tcp", "995/tcp"}
+# 4190: ManageSieve (mail_managesieve), as LMTP delivers here.
+MAIL_PORTS = {"25/tcp", "465/tcp", "587/tcp", "143/tcp", "993/tcp", "110/tcp", "995/tcp", "4190/tcp"}
 FIREWALL = os.environ.get("POSTDOVE_FIREWALL", "none")
 
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-PORTS = [25, 465, 587, 110, 143, 993, 995]
+# 4190: ManageSieve, on in both scenarios (their virtual mailboxes are delivered by LMTP).
+PORTS = [25, 465, 587, 110, 143, 993, 995, 4190]
 
 
 @pytest.mark.parametrize("port", PORTS)

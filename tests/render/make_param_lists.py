@@ -44,6 +44,8 @@ DOVECOT_23_ADDED_PREFIXES = (
     "log_core_filter",
     "log_debug",
 )
+# Older than the prefixes above say: in 2.2.36's src/lib-lda/lda-settings.c (../shared/sources).
+DOVECOT_22_KEPT = ["submission_host"]
 DOVECOT_23_REMOVED = [
     "ssl_protocols",
     "ssl_parameters_regenerate",
@@ -108,7 +110,11 @@ def main() -> None:
     dovecot_23 = dovecot_setting_paths(Path(doveconf_a).read_text().splitlines())
     for version in ("2.3.16", "2.3.21"):
         (PARAMS / f"dovecot-{version}.txt").write_text("\n".join(sorted(dovecot_23)) + "\n")
-    dovecot_22 = {p for p in dovecot_23 if not p.startswith(DOVECOT_23_ADDED_PREFIXES)} | set(DOVECOT_23_REMOVED)
+    dovecot_22 = (
+        {p for p in dovecot_23 if not p.startswith(DOVECOT_23_ADDED_PREFIXES)}
+        | set(DOVECOT_23_REMOVED)
+        | set(DOVECOT_22_KEPT)
+    )
     (PARAMS / "dovecot-2.2.36.txt").write_text("\n".join(sorted(dovecot_22)) + "\n")
 
 
