@@ -193,8 +193,8 @@ def test_debian_daemons_accept_the_rendered_config_without_warnings(rendered: Pa
             case $(dovecot --version) in
                 2.4*) grep -q "^bob@hello.info:.*:userdb_quota_storage_size=500M$" $users
                       grep -q "^alice@hello.info:.*:userdb_quota_storage_size=2G$" $users ;;
-                *) grep -q "^bob@hello.info:.*:userdb_quota_rule=\*:storage=500M$" $users
-                   grep -q "^alice@hello.info:.*:userdb_quota_rule=\*:storage=2G$" $users ;;
+                *) grep -q "^bob@hello.info:.*:userdb_quota_rule=[*]:storage=500M$" $users
+                   grep -q "^alice@hello.info:.*:userdb_quota_rule=[*]:storage=2G$" $users ;;
             esac
         esac
     """
