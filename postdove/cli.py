@@ -4,6 +4,9 @@
 group_vars/mailservers/main.yml) from the top-level templates/inventory, with
 the same checks the roles make, so a typo fails here rather than on a host.
 
+`postdove dns FACTS` prints the DNS records to publish (MX, SPF, DKIM, DMARC,
+SRV, TLSA, PTR) from the files the mail_dns role writes (postdove/dns/).
+
 `postdove simulate SCENARIO` runs a queue scenario through the qmgr model and
 prints a summary, with optional mail log, qshape tables and a PNG plot;
 `postdove simulate --from-log mail.log --what-if EDIT` replays a real server's
@@ -23,6 +26,8 @@ from pathlib import Path
 
 import jinja2
 import yaml
+
+from postdove.dns import command as dns_command
 
 DEFAULT_USERS = ("test", "hello")
 DEFAULT_ADDRESS = "192.0.2.10"
@@ -100,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--duration", type=float, metavar="SECONDS", help="simulate this long instead (e.g. past a log's end)"
     )
     sim.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
+    dns_command.add_parser(commands)
     return parser
 
 
@@ -109,6 +115,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if args.command == "simulate":
         if (args.scenario is None) == (args.from_log is None):
             parser.error("give a scenario file or --from-log LOG (one of them)")
+        return args
+    if args.command == "dns":
         return args
     args.hostname = args.hostname or f"server.{args.domain}"
     args.users = args.users or list(DEFAULT_USERS)
@@ -160,6 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from postdove.simulator import command
 
         return command.simulate(args)
+    if args.command == "dns":
+        return dns_command.run(args)
     for path in write_inventory(args):
         print(f"wrote {path}")
     return 0

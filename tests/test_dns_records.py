@@ -1,0 +1,133 @@
+"""postdove dns: the records from a server's facts file (postdove/dns/), and the TLSA hash filter."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import importlib.util
+import json
+import re
+import time
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from postdove.cli import main
+from postdove.dns.facts import FactsError, parse_facts
+from postdove.dns.records import domain_records, host_records, problems, txt
+from postdove.testing.project import PROJECT
+
+_spec = importlib.util.spec_from_file_location("dns_records", PROJECT / "plugins/filter/dns_records.py")
+assert _spec and _spec.loader
+_filters = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_filters)
+
+FACTS = {
+    "hostname": "server.hello.com",
+    "ehlo_name": "server.hello.com",
+    "addresses": ["192.0.2.10", "2001:db8::10"],
+    "domains": ["hello.com", "hello.info"],
+    "services": ["submissions", "submission", "imaps"],
+    "tlsa_25": "AB" * 32,
+    "spf": "v=spf1 mx -all",
+    "dmarc_policy": "none",
+    "dmarc_rua": "dmarc@hello.com",
+    "tls_rpt_rua": "",
+    "dkim": [],
+}
+
+
+def records(data=FACTS, domain="hello.com"):
+    facts = parse_facts(data, "test")
+    return {(r.name, r.type): r.data for r in host_records(facts) + domain_records(facts, domain)}
+
+
+def test_the_records_of_a_server_and_one_of_its_domains():
+    got = records()
+    assert got[("hello.com.", "MX")] == "10 server.hello.com."
+    assert got[("server.hello.com.", "A")] == "192.0.2.10"
+    assert got[("server.hello.com.", "AAAA")] == "2001:db8::10"
+    assert got[("10.2.0.192.in-addr.arpa.", "PTR")] == "server.hello.com."
+    assert got[("hello.com.", "TXT")] == '"v=spf1 mx -all"'
+    assert got[("_dmarc.hello.com.", "TXT")] == '"v=DMARC1; p=none; rua=mailto:dmarc@hello.com"'
+    assert got[("_25._tcp.server.hello.com.", "TLSA")] == "3 1 1 " + "ab" * 32
+    assert got[("_submissions._tcp.hello.com.", "SRV")] == "0 1 465 server.hello.com."
+    assert got[("_imaps._tcp.hello.com.", "SRV")] == "0 1 993 server.hello.com."
+    # RFC 6186: a service that is off is said so, so clients do not guess.
+    assert got[("_pop3s._tcp.hello.com.", "SRV")] == "0 0 0 ."
+    assert ("_smtp._tls.hello.com.", "TXT") not in got
+
+
+def test_a_dkim_key_is_split_into_strings_of_at_most_255_bytes():
+    key = base64.b64encode(b"k" * 294).decode()  # as long as a 2048-bit RSA key
+    data = {**FACTS, "dkim": [{"domain": "hello.com", "selector": "s2026", "algorithm": "rsa", "public_key": key}]}
+    record = records(data)[("s2026._domainkey.hello.com.", "TXT")]
+    strings = [part.strip('"') for part in record.split('" "')]
+    assert all(len(part.encode()) <= 255 for part in strings) and len(strings) == 2
+    assert "".join(strings) == f"v=DKIM1; k=rsa; p={key}"
+
+
+def test_txt_escapes_quotes_and_backslashes():
+    assert txt('a"b\\c') == '"a\\"b\\\\c"'
+
+
+def test_tls_rpt_when_asked_for():
+    assert records({**FACTS, "tls_rpt_rua": "tls@hello.com"})[("_smtp._tls.hello.com.", "TXT")] == (
+        '"v=TLSRPTv1; rua=mailto:tls@hello.com"'
+    )
+
+
+def test_what_would_stop_other_servers_trusting_it_is_named():
+    found = problems(parse_facts({**FACTS, "ehlo_name": "mail.example.net", "addresses": ["10.0.0.5"]}, "t"))
+    assert any("greets as mail.example.net" in problem for problem in found)
+    assert any("10.0.0.5 is not a public address" in problem for problem in found)
+
+
+def test_a_facts_file_missing_a_field_is_named():
+    with pytest.raises(FactsError, match="'hostname' is missing"):
+        parse_facts({**FACTS, "hostname": ""}, "f.json")
+    with pytest.raises(FactsError, match="unknown services"):
+        parse_facts({**FACTS, "services": ["smtps"]}, "f.json")
+
+
+def test_the_command_prints_a_zone_fragment_and_json_for_fifty_domains(tmp_path, capsys):
+    domains = [f"d{n}.example" for n in range(50)]
+    (tmp_path / "server.json").write_text(json.dumps({**FACTS, "domains": domains}))
+    start = time.perf_counter()
+    assert main(["dns", str(tmp_path)]) == 0
+    assert time.perf_counter() - start < 2
+    zone = capsys.readouterr().out
+    assert zone.count(" IN MX ") == 50
+    assert re.search(r"^d49\.example\.\s+3600 IN MX\s+10 server\.hello\.com\.$", zone, re.MULTILINE), zone[-800:]
+    assert main(["dns", str(tmp_path), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert sum(1 for record in listed if record["type"] == "SRV") == 200
+
+
+def test_the_command_says_what_to_do_without_facts(tmp_path, capsys):
+    assert main(["dns", str(tmp_path)]) == 2
+    assert "run site.yml first" in capsys.readouterr().err
+
+
+def test_the_tlsa_hash_is_of_the_certificates_public_key():
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "server.hello.com")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
+    spki = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert _filters.spki_sha256(pem) == hashlib.sha256(spki).hexdigest()
+    assert _filters.spki_sha256("") == ""
