@@ -8,9 +8,7 @@ import pytest
 
 from postdove.testing.project import PROJECT
 
-_spec = importlib.util.spec_from_file_location(
-    "preflight", PROJECT / "plugins/filter/preflight.py"
-)
+_spec = importlib.util.spec_from_file_location("preflight", PROJECT / "plugins/filter/preflight.py")
 assert _spec and _spec.loader
 preflight = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(preflight)
@@ -56,7 +54,16 @@ def test_a_disabled_protocols_port_is_not_a_clash() -> None:
 
 def test_postdoves_roles_are_those_that_depend_on_mail() -> None:
     roles = preflight.roles_depending_on(str(PROJECT / "roles"), "mail")
-    assert roles == ["dovecot", "mail_dns", "mail_firewall", "mail_host", "mail_tls", "mail_users", "postfix"]
+    assert roles == [
+        "dovecot",
+        "mail_dkim",
+        "mail_dns",
+        "mail_firewall",
+        "mail_host",
+        "mail_tls",
+        "mail_users",
+        "postfix",
+    ]
 
 
 def test_a_role_that_does_not_depend_on_mail_is_left_out(tmp_path) -> None:

@@ -184,6 +184,8 @@ def test_debian_daemons_accept_the_rendered_config_without_warnings(rendered: Pa
             logins=regexp:/etc/postfix/postdove_sender_logins
             [ "$(postmap -q bob@hello.info $logins)" = bob@hello.info ]
             postconf -h smtpd_recipient_restrictions | grep -q "check_policy_service unix:private/quota-status"
+            [ "$(postconf -h smtpd_milters)" = unix:opendkim/opendkim.sock ]
+            [ "$(postconf -h milter_default_action)" = tempfail ]
         esac
         warnings=$(doveconf -n 2>&1 >/dev/null)
         [ -z "$warnings" ] || {{ echo "$warnings"; exit 1; }}

@@ -1,11 +1,14 @@
-"""Filters for the mail_dns role: the certificate key hash a TLSA 3 1 1 record publishes.
+"""Filters for the mail_dns role: the certificate key hash (TLSA 3 1 1) and the DKIM public keys.
 
 Unit-tested in tests/test_dns_filters.py.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import re
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -20,6 +23,21 @@ def spki_sha256(pem: str) -> str:
     return hashlib.sha256(spki).hexdigest()
 
 
+def dkim_public_key(record: str) -> str:
+    """The p= value of the TXT record opendkim-genkey writes beside a key (its quoted strings joined)."""
+    joined = "".join(re.findall(r'"([^"]*)"', record))
+    match = re.search(r"(?:^|;)\s*p=([A-Za-z0-9+/=]+)", joined)
+    return match.group(1) if match else ""
+
+
+def dkim_key_facts(slurped: dict[str, Any]) -> dict[str, str]:
+    """One slurp result of a key's TXT file (item: [domain, selector]) as the facts file records it."""
+    domain, selector = slurped["item"]
+    record = base64.b64decode(slurped["content"]).decode()
+    algorithm = "ed25519" if "k=ed25519" in record.replace(" ", "") else "rsa"
+    return {"domain": domain, "selector": selector, "algorithm": algorithm, "public_key": dkim_public_key(record)}
+
+
 class FilterModule:
     def filters(self) -> dict[str, object]:
-        return {"spki_sha256": spki_sha256}
+        return {"dkim_key_facts": dkim_key_facts, "dkim_public_key": dkim_public_key, "spki_sha256": spki_sha256}
