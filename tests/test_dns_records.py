@@ -131,3 +131,18 @@ def test_the_tlsa_hash_is_of_the_certificates_public_key():
     spki = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     assert _filters.spki_sha256(pem) == hashlib.sha256(spki).hexdigest()
     assert _filters.spki_sha256("") == ""
+
+
+def test_the_dkim_public_key_is_read_from_opendkim_genkeys_record():
+    record = (
+        'mail._domainkey\tIN\tTXT\t( "v=DKIM1; h=sha256; k=rsa; "\n\t  "p=MIIBIjAN"\n\t  "BgkqhkiG9w0B" )'
+        "  ; ----- DKIM key mail for hello.com"
+    )
+    assert _filters.dkim_public_key(record) == "MIIBIjANBgkqhkiG9w0B"
+    slurped = {"item": ["hello.com", "mail"], "content": base64.b64encode(record.encode()).decode()}
+    assert _filters.dkim_key_facts(slurped) == {
+        "domain": "hello.com",
+        "selector": "mail",
+        "algorithm": "rsa",
+        "public_key": "MIIBIjANBgkqhkiG9w0B",
+    }
