@@ -81,6 +81,24 @@ def test_tls_rpt_when_asked_for():
     )
 
 
+def test_a_report_address_may_be_given_as_a_mailto_uri():
+    assert records({**FACTS, "dmarc_rua": "mailto:dmarc@hello.com"})[("_dmarc.hello.com.", "TXT")] == (
+        '"v=DMARC1; p=none; rua=mailto:dmarc@hello.com"'
+    )
+
+
+def test_a_bad_address_is_named_with_the_variable_to_fix(tmp_path, capsys):
+    with pytest.raises(FactsError, match=r"'192\.0\.2\.300' is not an IP address; fix mail_dns_addresses"):
+        parse_facts({**FACTS, "addresses": ["192.0.2.300"]}, "f.json")
+    (tmp_path / "server.json").write_text(json.dumps({**FACTS, "addresses": ["mail.hello.com"]}))
+    assert main(["dns", str(tmp_path)]) == 2
+    assert "'mail.hello.com' is not an IP address" in capsys.readouterr().err
+
+
+def test_not_ip_addresses_lets_only_addresses_through():
+    assert _filters.not_ip_addresses(["192.0.2.10", "2001:db8::10", "999.1.2.3", "server"]) == ["999.1.2.3", "server"]
+
+
 def test_what_would_stop_other_servers_trusting_it_is_named():
     found = problems(parse_facts({**FACTS, "ehlo_name": "mail.example.net", "addresses": ["10.0.0.5"]}, "t"))
     assert any("greets as mail.example.net" in problem for problem in found)

@@ -186,6 +186,27 @@ CASES = [
         with_(mail_transport_maps={"partner.example": "smtps:[mx.partner.example]"}),
         "mail_transport_maps: 'partner.example: smtps:[mx.partner.example]' must map a domain",
     ),
+    (
+        "DKIM selector that is no DNS label",
+        with_(mail_dkim_selectors=["mail/2026"]),
+        "mail_dkim_selectors: 'mail/2026' must be a unique DNS label",
+    ),
+    ("DKIM selector twice", with_(mail_dkim_selectors=["mail", "mail"]), "mail_dkim_selectors: 'mail' must be"),
+    (
+        "DNS address that is no address",
+        with_(mail_dns_addresses=["192.0.2.300"]),
+        "mail_dns_addresses: 192.0.2.300 is not an IPv4 or IPv6 address",
+    ),
+    (
+        "DMARC reports to a web address",
+        with_(mail_dns_dmarc_rua="https://reports.example/dmarc"),
+        "mail_dns_dmarc_rua 'https://reports.example/dmarc' is not a mailto: URI or an address",
+    ),
+    (
+        "TLS-RPT reports to no address",
+        with_(mail_dns_tls_rpt_rua="tls-reports"),
+        "mail_dns_tls_rpt_rua 'tls-reports' is not a mailto: URI",
+    ),
 ]
 
 

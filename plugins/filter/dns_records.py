@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import re
 from typing import Any
 
@@ -38,6 +39,22 @@ def dkim_key_facts(slurped: dict[str, Any]) -> dict[str, str]:
     return {"domain": domain, "selector": selector, "algorithm": algorithm, "public_key": dkim_public_key(record)}
 
 
+def not_ip_addresses(values: list[Any]) -> list[str]:
+    """The values that are not an IPv4 or IPv6 address (a regular expression lets 999.1.2.3 through)."""
+    wrong = []
+    for value in values:
+        try:
+            ipaddress.ip_address(str(value))
+        except ValueError:
+            wrong.append(str(value))
+    return wrong
+
+
 class FilterModule:
     def filters(self) -> dict[str, object]:
-        return {"dkim_key_facts": dkim_key_facts, "dkim_public_key": dkim_public_key, "spki_sha256": spki_sha256}
+        return {
+            "dkim_key_facts": dkim_key_facts,
+            "dkim_public_key": dkim_public_key,
+            "not_ip_addresses": not_ip_addresses,
+            "spki_sha256": spki_sha256,
+        }

@@ -8,6 +8,7 @@ data, never from a guess.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,23 @@ def _texts(data: dict[str, Any], key: str, where: str) -> list[str]:
     return value
 
 
+def _addresses(data: dict[str, Any], where: str) -> list[str]:
+    addresses = _texts(data, "addresses", where)
+    for address in addresses:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            raise FactsError(
+                f"{where}: '{address}' is not an IP address; fix mail_dns_addresses and run the playbook again"
+            ) from None
+    return addresses
+
+
+def _mailbox(data: dict[str, Any], key: str, where: str) -> str:
+    """A report address, given bare or as a mailto: URI (the records add mailto: themselves)."""
+    return _text(data, key, where).removeprefix("mailto:")
+
+
 def parse_facts(data: Any, where: str) -> ServerFacts:
     if not isinstance(data, dict):
         raise FactsError(f"{where}: expected a JSON object written by the mail_dns role")
@@ -83,14 +101,14 @@ def parse_facts(data: Any, where: str) -> ServerFacts:
     return ServerFacts(
         hostname=_text(data, "hostname", where).rstrip("."),
         ehlo_name=(_text(data, "ehlo_name", where) or _text(data, "hostname", where)).rstrip("."),
-        addresses=_texts(data, "addresses", where),
+        addresses=_addresses(data, where),
         domains=_texts(data, "domains", where),
         services=services,
         tlsa_25=_text(data, "tlsa_25", where).lower(),
         spf=_text(data, "spf", where),
         dmarc_policy=_text(data, "dmarc_policy", where),
-        dmarc_rua=_text(data, "dmarc_rua", where),
-        tls_rpt_rua=_text(data, "tls_rpt_rua", where),
+        dmarc_rua=_mailbox(data, "dmarc_rua", where),
+        tls_rpt_rua=_mailbox(data, "tls_rpt_rua", where),
         dkim=dkim,
     )
 
