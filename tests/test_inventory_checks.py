@@ -207,6 +207,16 @@ CASES = [
         with_(mail_dns_tls_rpt_rua="tls-reports"),
         "mail_dns_tls_rpt_rua 'tls-reports' is not a mailto: URI",
     ),
+    (
+        "ACME without a contact",
+        with_(mail_tls_mode="acme", mail_tls_acme_agree_tos=True),
+        "mail_tls_mode is 'acme': set mail_tls_acme_email",
+    ),
+    (
+        "ACME without the terms accepted",
+        with_(mail_tls_mode="acme", mail_tls_acme_email="hostmaster@hello.com"),
+        "mail_tls_acme_agree_tos: true once you accept",
+    ),
 ]
 
 

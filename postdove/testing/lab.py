@@ -19,6 +19,7 @@ from postdove.testing.project import PROJECT
 __all__ = [
     "NEWEST_ANSIBLE_PLAYBOOK",
     "PROJECT",
+    "TRUSTED_SERVER",
     "Result",
     "converge",
     "guide_check_arrives",
@@ -26,6 +27,10 @@ __all__ = [
     "sh",
     "start_container",
 ]
+
+# The container tests/lab/conftest.py's trusted_server fixture converges once
+# for the issue-11 tests (DKIM, DNS facts, an ACME certificate).
+TRUSTED_SERVER = "postdove-trusted"
 
 # The newest ansible-core this controller runs (tools/newest-controller.txt).
 NEWEST_ANSIBLE_PLAYBOOK = PROJECT / ".venv-newest/bin/ansible-playbook"

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.lab
 
 NAME = "postdove-collection"
 SSH_PORT = 2249
-ROLES = ["mail_host", "mail_tls", "mail_users", "postfix", "dovecot", "mail_firewall"]
+ROLES = ["mail_host", "mail_firewall", "mail_tls", "mail_users", "postfix", "dovecot"]
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -1,7 +1,8 @@
 """DKIM signing and postdove dns (issue 11 items 1 and 3), checked with a real DNS server and verifier.
 
-A Debian 12 container is converged (the guide plus a virtual alias domain,
-mail_dkim_selectors: [mail]); the mail_dns role writes its facts file on the
+The Debian 12 server of conftest.py's trusted_server (the guide plus a virtual
+alias domain, mail_dkim_selectors: [mail], an ACME certificate from pebble) is
+shared with test_acme.py; the mail_dns role wrote its facts file on the
 controller and `postdove dns` prints the records. The hello.com part is loaded
 into NSD (Debian's package, installed in the container) and queried with dig:
 every record resolves as printed, and the TLSA record matches the certificate
@@ -23,12 +24,11 @@ import uuid
 import pytest
 
 from postdove.testing.example_vault import example_passwords
-from postdove.testing.lab import PROJECT, converge, lab_host, sh
+from postdove.testing.lab import PROJECT, sh
+from postdove.testing.lab import TRUSTED_SERVER as NAME
 
 pytestmark = pytest.mark.lab
 
-NAME = "postdove-dns"
-SSH_PORT = 2254
 NSD_PORT = 5353
 
 
@@ -43,21 +43,8 @@ def postdove_dns(*arguments: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def facts_dir(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("dns")
-    host_vars = {
-        "mail_virtual_aliases": {"info@hello.org": ["test"]},
-        "mail_dns_addresses": ["192.0.2.10"],
-        "mail_dns_dmarc_rua": "dmarc@hello.com",
-        "mail_dns_tls_rpt_rua": "tls@hello.com",
-        "mail_dkim_selectors": ["mail"],
-    }
-    with lab_host(directory, NAME, SSH_PORT, **host_vars) as lab:
-        result = converge(lab.inventory)
-        assert result.returncode == 0, result.stdout[-3000:]
-        again = converge(lab.inventory)
-        assert again.returncode == 0 and re.search(r"changed=0\s", again.stdout), again.stdout[-3000:]
-        yield directory / "postdove-dns"
+def facts_dir(trusted_server):
+    return trusted_server.dns_facts
 
 
 def test_each_domain_gets_its_records(facts_dir):

@@ -1,0 +1,156 @@
+"""dkim_signing - what DKIM signing costs: submission throughput signed vs unsigned, and the playbook's time.
+
+A fresh lab container is converged with mail_dkim_selectors: [mail]
+(ansible.posix.profile_roles times each role, in the converge and the
+idempotent re-run). Then authenticated submissions (587, STARTTLS, AUTH PLAIN;
+`--sessions` at once, each sending its share of `--messages` in one session)
+go to addresses of sink.example, which Postfix relays to smtp-sink, Postfix's
+own sink server, on 127.0.0.1:2526. Timed from the first connection until the
+queue is empty. Signing on and off alternate in the same run on the same
+container (off: Postfix's milters set empty and reloaded), and the ratio of the
+medians is printed.
+
+Run it through tools/bench-dkim (which sets up the controller and the lab).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from postdove.testing.ansible import run_playbook
+from postdove.testing.example_vault import example_passwords
+from postdove.testing.lab import lab_host, sh
+
+CONTAINER = "postdove-bench-dkim"
+SSH_PORT = 2256
+SINK_PORT = 2526
+DEFAULT_MESSAGES = 2000
+DEFAULT_SESSIONS = 20
+DEFAULT_ROUNDS = 2
+
+# Runs in the container: `sessions` threads, each one authenticated session sending its share.
+SUBMIT = """
+import smtplib, ssl, sys, threading
+messages, sessions, password = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+body = "Subject: bench\\r\\nFrom: test@hello.com\\r\\n\\r\\n" + ("All work and no play. " * 4 + "\\r\\n") * 25
+context = ssl._create_unverified_context()
+def session(n, count):
+    with smtplib.SMTP("127.0.0.1", 587) as smtp:
+        smtp.starttls(context=context)
+        smtp.login("test", password)
+        for i in range(count):
+            smtp.sendmail("test@hello.com", [f"user{n}@sink.example"], body)
+threads = [threading.Thread(target=session, args=(n, messages // sessions)) for n in range(sessions)]
+for thread in threads: thread.start()
+for thread in threads: thread.join()
+"""
+
+
+def in_container(script: str) -> str:
+    return sh("podman", "exec", CONTAINER, "sh", "-c", script)
+
+
+def role_times(output: str) -> dict[str, float]:
+    """profile_roles' summary: seconds per role."""
+    summary = output.rsplit("=" * 20, 1)[-1]
+    return {m.group(1): float(m.group(2)) for m in re.finditer(r"^(\S+) -+ (\d+\.\d+)s$", summary, re.MULTILINE)}
+
+
+def timed_converge(inventory: Path) -> tuple[float, int, dict[str, float]]:
+    start = time.monotonic()
+    result = run_playbook(inventory, env={"ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_roles"})
+    elapsed = time.monotonic() - start
+    if result.returncode != 0:
+        raise SystemExit(result.stdout[-3000:])
+    changed = int(re.search(r"changed=(\d+)", result.stdout.rsplit("PLAY RECAP", 1)[1]).group(1))  # type: ignore[union-attr]
+    return elapsed, changed, role_times(result.stdout)
+
+
+def route_to_sink() -> None:
+    """sink.example goes to smtp-sink on 127.0.0.1:SINK_PORT, which accepts all and keeps nothing."""
+    in_container(
+        f"systemd-run --unit=bench-sink smtp-sink -u postfix -c 127.0.0.1:{SINK_PORT} 256;"
+        f" postconf -e 'transport_maps = inline:{{ sink.example = smtp:[127.0.0.1]:{SINK_PORT} }}'"
+        " && postfix reload >/dev/null 2>&1"
+    )
+
+
+def set_signing(on: bool, milters: dict[str, str]) -> None:
+    settings = " ".join(f"'{name} = {value if on else ''}'" for name, value in milters.items())
+    in_container(f"postconf -e {settings} && postfix reload >/dev/null 2>&1")
+    time.sleep(1)
+
+
+def throughput(messages: int, sessions: int) -> float:
+    """Messages per second, from the first connection until the queue is empty again."""
+    in_container("postsuper -d ALL >/dev/null 2>&1 || true")
+    in_container(f"cat > /tmp/submit.py <<'EOF'\n{SUBMIT}EOF")
+    start = time.monotonic()
+    in_container(f"python3 /tmp/submit.py {messages} {sessions} '{example_passwords()['test']}'")
+    while in_container("postqueue -p | tail -1").strip() != "Mail queue is empty":
+        if time.monotonic() - start > 900:
+            raise SystemExit("the queue did not empty in 900 s")
+        time.sleep(0.1)
+    return (messages // sessions * sessions) / (time.monotonic() - start)
+
+
+def signed_share() -> str:
+    """How many of the sink-bound messages OpenDKIM signed, from the log (a sanity check on 'on')."""
+    return in_container("journalctl -u opendkim --no-pager -q | grep -c 'DKIM-Signature field added' || true").strip()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=DEFAULT_MESSAGES, help="messages per measurement")
+    parser.add_argument("--sessions", type=int, default=DEFAULT_SESSIONS, help="parallel SMTP sessions")
+    parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS, help="alternating runs of each mode")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    with (
+        tempfile.TemporaryDirectory() as directory,
+        lab_host(Path(directory), CONTAINER, SSH_PORT, mail_dkim_selectors=["mail"]) as lab,
+    ):
+        fresh, _, fresh_roles = timed_converge(lab.inventory)
+        rerun, changed, rerun_roles = timed_converge(lab.inventory)
+        print(
+            f"fresh converge: {fresh:6.1f} s (mail_dkim {fresh_roles.get('mail_dkim', 0):.1f} s, "
+            f"mail_dns {fresh_roles.get('mail_dns', 0):.1f} s)"
+        )
+        print(
+            f"re-run:         {rerun:6.1f} s, changed={changed} (mail_dkim {rerun_roles.get('mail_dkim', 0):.1f} s, "
+            f"mail_dns {rerun_roles.get('mail_dns', 0):.1f} s)"
+        )
+        milters = {name: in_container(f"postconf -h {name}").strip() for name in ("smtpd_milters", "non_smtpd_milters")}
+        route_to_sink()
+        rates: dict[str, list[float]] = {"unsigned": [], "signed": []}
+        for _ in range(args.rounds):
+            for label in ("unsigned", "signed"):
+                set_signing(label == "signed", milters)
+                rates[label].append(throughput(args.messages, args.sessions))
+                print(
+                    f"{label:8}: {rates[label][-1]:6.0f} messages/s "
+                    f"({args.messages} messages, {args.sessions} authenticated sessions on 587)"
+                )
+        print(f"OpenDKIM signed {signed_share()} messages in all")
+        signed, unsigned = statistics.median(rates["signed"]), statistics.median(rates["unsigned"])
+        print(
+            f"median signed {signed:.0f}/s, unsigned {unsigned:.0f}/s, ratio signed/unsigned {signed / unsigned:.3f} "
+            f"(cost {100 * (1 - signed / unsigned):.1f}%)"
+        )
+    subprocess.run(["podman", "rm", "-f", CONTAINER], capture_output=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
