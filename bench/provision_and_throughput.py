@@ -3,9 +3,16 @@
 Prints: the fresh converge time of site.yml on a new lab container; the
 idempotent re-run time and its changed count; and end-to-end delivery
 throughput (Postfix's smtp-source injecting on 127.0.0.1:25, timed until every
-message is a file in its recipient's Maildir/new) for postdove's configuration
-and, in the same run on the same container, for the guide's (bench/guide-config),
-alternating between them, with the ratio of the medians.
+message is a file in its recipient's Maildir/new):
+- postdove's two delivery modes, local(8) and Dovecot LMTP (issue 13), alternating
+  on the same container, for two cases: `--messages` spread over `--recipients`
+  users (one recipient each), and `--fanout-messages` with `--recipients`
+  recipients each; with the ratio lmtp/local of the medians per case;
+- postdove's local mode against the guide's configuration (bench/guide-config),
+  alternating, with the ratio of the medians.
+Each mode's Postfix configuration is the one site.yml writes for it (converged
+with mail_delivery: local, then lmtp; Dovecot keeps the lmtp mode's, which
+local(8) does not use); switching copies main.cf and master.cf and reloads.
 
 Run it through tools/bench (which sets up the controller and the lab).
 """
@@ -18,7 +25,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from postdove.testing.ansible import run_playbook
@@ -31,6 +38,7 @@ DEFAULT_MESSAGES = 5000
 DEFAULT_RECIPIENTS = 100
 DEFAULT_SESSIONS = 20
 DEFAULT_ROUNDS = 2
+DEFAULT_FANOUT_MESSAGES = 100
 
 
 def run(*argv: str, capture: bool = False) -> str:
@@ -44,9 +52,9 @@ def in_container(script: str) -> str:
     return run("podman", "exec", CONTAINER, "sh", "-c", script, capture=True)
 
 
-def timed_playbook() -> tuple[float, int]:
+def timed_playbook(*options: str) -> tuple[float, int]:
     start = time.monotonic()
-    result = run_playbook(INVENTORY)
+    result = run_playbook(INVENTORY, PROJECT / "site.yml", *options)
     result.check_returncode()
     output = result.stdout
     elapsed = time.monotonic() - start
@@ -55,11 +63,20 @@ def timed_playbook() -> tuple[float, int]:
 
 
 def add_bench_recipients(count: int) -> None:
-    """Users bench0 ... bench{count-1}, each with a Maildir."""
+    """Users bench0 ... bench{count-1}, and bench, 2bench ... {count}bench (smtp-source -r's names), with Maildirs."""
     in_container(
-        f"for i in $(seq 0 {count - 1}); do id bench$i >/dev/null 2>&1 || useradd -m bench$i;"
-        f" install -d -o bench$i -g bench$i -m 0700 /home/bench$i/Maildir; done"
+        f"for u in $(seq -f bench%.0f 0 {count - 1}) bench $(seq -f %.0fbench 2 {count}); do"
+        " id $u >/dev/null 2>&1 || useradd -m $u; install -d -o $u -g $u -m 0700 /home/$u/Maildir; done"
     )
+
+
+def snapshot(label: str) -> Path:
+    """The container's main.cf and master.cf, kept on the controller as `label`'s configuration."""
+    config = PROJECT / f".lab/bench-{label}-config"
+    config.mkdir(parents=True, exist_ok=True)
+    for name in ("main.cf", "master.cf"):
+        run("podman", "cp", f"{CONTAINER}:/etc/postfix/{name}", str(config / name))
+    return config
 
 
 def use_config(source: Path) -> None:
@@ -69,27 +86,40 @@ def use_config(source: Path) -> None:
     time.sleep(1)
 
 
-def throughput(messages: int, recipients: int, sessions: int) -> float:
-    """Messages per second, from the first SMTP connection to the last Maildir file.
-
-    Each of `recipients` users gets messages/recipients messages from its own
-    smtp-source process; xargs keeps `sessions` of them connected at once.
-    """
-    in_container("postsuper -d ALL >/dev/null 2>&1; rm -rf /home/bench*/Maildir/new/* /home/bench*/Maildir/tmp/*")
-    per_recipient = messages // recipients
-    want = per_recipient * recipients
+def delivered_per_second(inject: str, want: int, mailboxes: str) -> float:
+    """Deliveries per second: from running `inject` until `want` files are in the `mailboxes` Maildir/new dirs."""
+    in_container(f"postsuper -d ALL >/dev/null 2>&1; rm -rf {mailboxes}/Maildir/new/* {mailboxes}/Maildir/tmp/*")
     start = time.monotonic()
-    in_container(
-        f"seq 0 {recipients - 1} | xargs -P {sessions} -I N "
-        f"smtp-source -s 1 -m {per_recipient} -f test@hello.com -t benchN@hello.com 127.0.0.1:25"
-    )
+    in_container(inject)
     while True:
-        have = int(in_container("find /home/bench*/Maildir/new -type f | wc -l"))
+        have = int(in_container(f"find {mailboxes}/Maildir/new -type f | wc -l"))
         if have >= want:
             return want / (time.monotonic() - start)
         if time.monotonic() - start > 900:
             raise SystemExit(f"only {have} of {want} messages delivered after 900 s")
         time.sleep(0.2)
+
+
+def throughput(messages: int, recipients: int, sessions: int) -> float:
+    """Messages per second, one recipient each.
+
+    Each of `recipients` users gets messages/recipients messages from its own
+    smtp-source process; xargs keeps `sessions` of them connected at once.
+    """
+    per_recipient = messages // recipients
+    inject = (
+        f"seq 0 {recipients - 1} | xargs -P {sessions} -I N "
+        f"smtp-source -s 1 -m {per_recipient} -f test@hello.com -t benchN@hello.com 127.0.0.1:25"
+    )
+    return delivered_per_second(inject, per_recipient * recipients, "/home/bench*")
+
+
+def fanout_throughput(messages: int, recipients: int, sessions: int) -> float:
+    """Deliveries per second of `messages` with `recipients` recipients each (bench, 2bench ... Nbench)."""
+    inject = (
+        f"smtp-source -s {sessions} -m {messages} -r {recipients} -f test@hello.com -t bench@hello.com 127.0.0.1:25"
+    )
+    return delivered_per_second(inject, messages * recipients, "/home/*bench")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,12 +137,34 @@ def build_parser() -> argparse.ArgumentParser:
         "--sessions", type=int, default=DEFAULT_SESSIONS, help=f"parallel SMTP sessions (default {DEFAULT_SESSIONS})"
     )
     parser.add_argument(
+        "--fanout-messages",
+        type=int,
+        default=DEFAULT_FANOUT_MESSAGES,
+        help=f"messages of the fan-out case, each to all --recipients (default {DEFAULT_FANOUT_MESSAGES})",
+    )
+    parser.add_argument(
         "--rounds",
         type=int,
         default=DEFAULT_ROUNDS,
         help=f"alternating runs of each configuration (default {DEFAULT_ROUNDS})",
     )
     return parser
+
+
+def compare(label: str, configs: dict[str, Path], measure: Callable[[], float], rounds: int, unit: str) -> None:
+    """Alternate the configurations `rounds` times; print each rate and the ratio of the medians."""
+    rates: dict[str, list[float]] = {name: [] for name in configs}
+    for _ in range(rounds):
+        for name, config in configs.items():
+            use_config(config)
+            rates[name].append(measure())
+            print(f"{label} {name:8}: {rates[name][-1]:7.0f} {unit}/s")
+    (first, second) = configs
+    medians = {name: statistics.median(values) for name, values in rates.items()}
+    print(
+        f"{label}: median {first} {medians[first]:.0f}/s, {second} {medians[second]:.0f}/s, "
+        f"ratio {second}/{first}: {medians[second] / medians[first]:.2f}"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -124,26 +176,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"idempotent re-run:    {rerun:6.1f} s, changed={rerun_changed}")
 
     add_bench_recipients(args.recipients)
-    ours = PROJECT / ".lab/bench-postdove-config"
-    ours.mkdir(parents=True, exist_ok=True)
-    for name in ("main.cf", "master.cf"):
-        run("podman", "cp", f"{CONTAINER}:/etc/postfix/{name}", str(ours / name))
-
-    rates: dict[str, list[float]] = {"postdove": [], "guide": []}
-    for _ in range(args.rounds):
-        for label, config in (("postdove", ours), ("guide", GUIDE_CONFIG)):
-            use_config(config)
-            rates[label].append(throughput(args.messages, args.recipients, args.sessions))
-            print(
-                f"throughput {label:8}: {rates[label][-1]:7.0f} messages/s "
-                f"({args.messages} messages to {args.recipients} local users, {args.sessions} sessions)"
-            )
-    use_config(ours)
-    ours_median, guide_median = statistics.median(rates["postdove"]), statistics.median(rates["guide"])
-    print(
-        f"median postdove: {ours_median:.0f}/s, guide: {guide_median:.0f}/s, "
-        f"ratio postdove/guide: {ours_median / guide_median:.2f}"
+    local = snapshot("local")
+    timed_playbook("-e", "mail_delivery=lmtp")
+    lmtp = snapshot("lmtp")
+    modes = {"local": local, "lmtp": lmtp}
+    spread = f"{args.messages} messages to {args.recipients} users, {args.sessions} sessions"
+    compare(
+        f"one recipient ({spread})",
+        modes,
+        lambda: throughput(args.messages, args.recipients, args.sessions),
+        args.rounds,
+        "messages",
     )
+    compare(
+        f"fan-out ({args.fanout_messages} messages x {args.recipients} recipients, {args.sessions} sessions)",
+        modes,
+        lambda: fanout_throughput(args.fanout_messages, args.recipients, args.sessions),
+        args.rounds,
+        "deliveries",
+    )
+    compare(
+        f"postdove vs guide ({spread})",
+        {"postdove": local, "guide": GUIDE_CONFIG},
+        lambda: throughput(args.messages, args.recipients, args.sessions),
+        args.rounds,
+        "messages",
+    )
+    use_config(local)
     return 0
 
 
