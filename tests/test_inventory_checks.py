@@ -198,6 +198,11 @@ CASES = [
         "mail_dns_addresses: 192.0.2.300 is not an IPv4 or IPv6 address",
     ),
     (
+        "a resolver by name",
+        with_(mail_inbound_nameservers=["dns.example"]),
+        "mail_inbound_nameservers: dns.example is not an IPv4 or IPv6 address",
+    ),
+    (
         "DMARC reports to a web address",
         with_(mail_dns_dmarc_rua="https://reports.example/dmarc"),
         "mail_dns_dmarc_rua 'https://reports.example/dmarc' is not a mailto: URI or an address",

@@ -57,6 +57,7 @@ def test_postdoves_roles_are_those_that_depend_on_mail() -> None:
     assert roles == [
         "dovecot",
         "mail_dkim",
+        "mail_dmarc",
         "mail_dns",
         "mail_firewall",
         "mail_host",

@@ -170,6 +170,11 @@ def test_debian_daemons_accept_the_rendered_config_without_warnings(rendered: Pa
         postconf -M >/dev/null
         postfix check
         [ "$(postmap -q test@hello.com regexp:/etc/postfix/postdove_sender_logins)" = test ]
+        # An outside Authentication-Results header under this server's id is dropped, another's kept.
+        checks=regexp:/etc/postfix/postdove_header_checks
+        [ "$(postmap -q 'Authentication-Results: SERVER.hello.com; dkim=pass' $checks)" = IGNORE ]
+        ! postmap -q 'Authentication-Results: server.hello.com.evil.example; dkim=pass' $checks
+        ! postmap -q 'Authentication-Results: mx.example.net; dkim=pass' $checks
         case {host} in *-guide)
             [ "$(postmap -q info@hello.net hash:/etc/postfix/postdove_virtual)" = "test@hello.com, boss@example.net" ]
             [ "$(postmap -q @hello.org hash:/etc/postfix/postdove_virtual)" = "team@hello.com" ]
@@ -184,7 +189,9 @@ def test_debian_daemons_accept_the_rendered_config_without_warnings(rendered: Pa
             logins=regexp:/etc/postfix/postdove_sender_logins
             [ "$(postmap -q bob@hello.info $logins)" = bob@hello.info ]
             postconf -h smtpd_recipient_restrictions | grep -q "check_policy_service unix:private/quota-status"
-            [ "$(postconf -h smtpd_milters)" = unix:opendkim/opendkim.sock ]
+            # OpenDKIM first: OpenDMARC reads its result (mail_inbound_checks).
+            [ "$(postconf -h smtpd_milters)" = "unix:opendkim/opendkim.sock, unix:opendmarc/opendmarc.sock" ]
+            [ "$(postconf -h non_smtpd_milters)" = unix:opendkim/opendkim.sock ]
             [ "$(postconf -h milter_default_action)" = tempfail ]
         esac
         warnings=$(doveconf -n 2>&1 >/dev/null)

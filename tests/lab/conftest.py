@@ -1,6 +1,6 @@
-"""The lab server the issue-11 tests share: one converge with DKIM, the DNS facts and an ACME certificate.
+"""The lab server the issue-11 tests share: one converge with DKIM, inbound checks, the DNS facts and ACME.
 
-test_dkim_and_dns.py and test_acme.py both need a converged Debian 12 server
+test_dkim_and_dns.py, test_inbound_checks.py and test_acme.py all need a converged Debian 12 server
 with the options that make other servers trust it; one container and one
 converge (plus the idempotence re-run) serve both, which keeps the lab stage's
 time in CI's budget.
@@ -38,6 +38,9 @@ def trusted_server(tmp_path_factory) -> Iterator[TrustedServer]:
         "mail_dns_dmarc_rua": "dmarc@hello.com",
         "mail_dns_tls_rpt_rua": "mailto:tls@hello.com",
         "mail_dkim_selectors": ["mail"],
+        "mail_inbound_checks": True,
+        # test_inbound_checks.py's NSD (Debian's OpenDKIM would ask the root servers).
+        "mail_inbound_nameservers": ["127.0.0.1"],
         "mail_tls_mode": "acme",
         "mail_tls_acme_email": "hostmaster@hello.com",
         "mail_tls_acme_agree_tos": True,

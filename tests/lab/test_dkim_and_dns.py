@@ -23,6 +23,7 @@ import uuid
 
 import pytest
 
+from postdove.testing import nsd as nsd_zones
 from postdove.testing.example_vault import example_passwords
 from postdove.testing.lab import PROJECT, sh
 from postdove.testing.lab import TRUSTED_SERVER as NAME
@@ -78,34 +79,17 @@ def test_the_tlsa_record_matches_the_certificate_postfix_presents(facts_dir):
 @pytest.fixture(scope="module")
 def nsd(facts_dir):
     """NSD in the container, serving the hello.com part of the printed zone on 127.0.0.1:5353."""
-    zone = postdove_dns(str(facts_dir)).stdout
-    hello_com = [
-        line for line in zone.splitlines() if re.match(r"^(\S+\.)?hello\.com\.\s", line) and " PTR " not in line
-    ]
-    soa = [
-        "$TTL 3600",
-        "hello.com. 3600 IN SOA ns.hello.com. hostmaster.hello.com. 1 3600 600 86400 300",
-        "hello.com. 3600 IN NS ns.hello.com.",
-        "ns.hello.com. 3600 IN A 192.0.2.53",
-    ]
     run(
         "sh",
         "-c",
-        "DEBIAN_FRONTEND=noninteractive apt-get install -y -q nsd bind9-dnsutils python3-dkim python3-dnspython"
+        "DEBIAN_FRONTEND=noninteractive apt-get install -y -q bind9-dnsutils python3-dkim python3-dnspython"
         " swaks >/dev/null 2>&1",
     )
-    run("sh", "-c", f"cat > /tmp/hello.com.zone <<'EOF'\n{chr(10).join(soa + hello_com)}\nEOF")
-    run("nsd-checkzone", "hello.com", "/tmp/hello.com.zone")
-    # Its own files throughout, beside the packaged nsd.service the install started.
-    config = (
-        f"server:\n  ip-address: 127.0.0.1@{NSD_PORT}\n  zonesdir: /tmp\n  pidfile: /tmp/nsd-test.pid\n"
-        '  username: ""\n  database: ""\n  zonelistfile: /tmp/nsd-test.zonelist\n'
-        "  xfrdfile: /tmp/nsd-test.xfrd\n  logfile: /tmp/nsd-test.log\n"
-        "remote-control:\n  control-enable: no\n"
-        "zone:\n  name: hello.com\n  zonefile: hello.com.zone\n"
+    nsd_zones.serve(
+        NAME, {"hello.com": nsd_zones.records_of(postdove_dns(str(facts_dir)).stdout, "hello.com")}, NSD_PORT
     )
-    run("sh", "-c", f"cat > /tmp/nsd-test.conf <<'EOF'\n{config}EOF")
-    run("sh", "-c", "nsd -c /tmp/nsd-test.conf && sleep 1 || { cat /tmp/nsd-test.log; exit 1; }")
+    yield
+    nsd_zones.stop(NAME, NSD_PORT)
 
 
 def dig(name: str, kind: str) -> list[str]:
