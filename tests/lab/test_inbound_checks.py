@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 import uuid
 
 import pytest
+import testinfra
 
 from postdove.testing import nsd as nsd_zones
 from postdove.testing.lab import PROJECT, sh
 from postdove.testing.lab import TRUSTED_SERVER as NAME
+from postdove.testing.mail import wait_for_mail
 
 pytestmark = pytest.mark.lab
 
@@ -105,13 +106,8 @@ def send(address: str, mail_from: str, header_from: str, mode: str = "plain") ->
 
 def delivered_headers(token: str, timeout: float = 30.0) -> str:
     """The header section of the message carrying `token` in hello's Maildir, or '' if none came."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = run("sh", "-c", f"grep -l -r -F -- {token} /home/hello/Maildir/new || true").split()
-        if found:
-            return run("cat", found[0]).split("\n\n", 1)[0]
-        time.sleep(0.5)
-    return ""
+    found = wait_for_mail(testinfra.get_host(f"podman://{NAME}"), "hello", token, timeout)
+    return run("cat", found[0]).split("\n\n", 1)[0] if found else ""
 
 
 def authentication_results(headers: str) -> list[str]:
