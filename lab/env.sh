@@ -19,10 +19,17 @@ lab_image() { echo "localhost/postdove-debian$1:$(sha256sum "$LAB_DIR/build-imag
 lab_daemons_image() {
     echo "localhost/postdove-debian$1-daemons:$(cat "$LAB_DIR/build-image" "$LAB_DIR/build-daemons-image" | sha256sum | cut -c1-12)"
 }
+# The EL targets' own daemon versions built from upstream source (el7 or el9).
+lab_el_daemons_image() {
+    echo "localhost/postdove-$1-daemons:$(cat "$LAB_DIR/build-image" "$LAB_DIR/build-el-daemons-image" "$LAB_DIR"/el-daemons/* | sha256sum | cut -c1-12)"
+}
 export POSTDOVE_IMAGE POSTDOVE_DAEMONS_IMAGE_DEBIAN12 POSTDOVE_DAEMONS_IMAGE_DEBIAN13
 POSTDOVE_IMAGE=$(lab_image "$POSTDOVE_DEBIAN")
 POSTDOVE_DAEMONS_IMAGE_DEBIAN12=$(lab_daemons_image 12)
 POSTDOVE_DAEMONS_IMAGE_DEBIAN13=$(lab_daemons_image 13)
+export POSTDOVE_DAEMONS_IMAGE_EL7 POSTDOVE_DAEMONS_IMAGE_EL9
+POSTDOVE_DAEMONS_IMAGE_EL7=$(lab_el_daemons_image el7)
+POSTDOVE_DAEMONS_IMAGE_EL9=$(lab_el_daemons_image el9)
 # Ansible reaches lab containers over SSH on a loopback port, as it would a
 # real server (podman exec costs about 1 s per task; SSH with pipelining a fraction).
 export POSTDOVE_SSH_KEY="${POSTDOVE_SSH_KEY:-$LAB_DIR/../.lab/ssh/id_ed25519}"
