@@ -19,7 +19,9 @@ lab_image() { echo "localhost/postdove-debian$1:$(sha256sum "$LAB_DIR/build-imag
 lab_daemons_image() {
     echo "localhost/postdove-debian$1-daemons:$(cat "$LAB_DIR/build-image" "$LAB_DIR/build-daemons-image" | sha256sum | cut -c1-12)"
 }
-# The EL targets' own daemon versions built from upstream source (el7 or el9).
+# The EL targets' own daemon versions built from upstream source (el7 or el9),
+# from the archives in POSTDOVE_EL_SOURCES (default: shared/sources beside the checkout).
+export POSTDOVE_EL_SOURCES="${POSTDOVE_EL_SOURCES:-$(dirname "$(dirname "$LAB_DIR")")/shared/sources}"
 lab_el_daemons_image() {
     echo "localhost/postdove-$1-daemons:$(cat "$LAB_DIR/build-image" "$LAB_DIR/build-el-daemons-image" "$LAB_DIR"/el-daemons/* | sha256sum | cut -c1-12)"
 }

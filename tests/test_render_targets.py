@@ -40,6 +40,16 @@ TARGETS = {
     "debian13": ("Debian", "13"),
 }
 DEBIAN_RELEASES = ["12", "13"]
+# The tables the roles postmap in /etc/postfix (empty ones too).
+LOOKUP_TABLES = [
+    "postdove_relocated",
+    "postdove_relocated_reply",
+    "postdove_virtual",
+    "postdove_transport",
+    "postdove_tls_policy",
+    "postdove_relay_password",
+    "postdove_virtual_mailboxes",
+]
 # The EL targets whose daemon versions the lab builds from upstream source.
 EL_BUILT = ["el7", "el9"]
 HOSTS = [f"{target}{variant}" for target in TARGETS for variant in ("", "-guide")]
@@ -166,17 +176,11 @@ def test_versions_in_vars_match_the_el_daemons_built_from_source(rendered: Path,
 def test_el_daemons_accept_the_rendered_config_without_warnings(rendered: Path, host: str) -> None:
     # Postfix 2.10's postconf -M names what it does not know (e.g. $service_name, new in 2.11).
     target = host.removesuffix("-guide")
-    table_type = versions(rendered, target)["db_type"]
     script = f"""
         set -e
-        cp /render/{host}/postfix/* /etc/postfix/
-        cp -r /render/{host}/dovecot/. /etc/dovecot/
+        {render_in_place(rendered, host)}
         for file in $(postconf -h smtpd_tls_cert_file smtpd_tls_key_file smtpd_tls_dh1024_param_file); do
             mkdir -p "$(dirname "$file")" && : >"$file"
-        done
-        for table in postdove_relocated postdove_relocated_reply postdove_virtual postdove_transport \\
-                postdove_tls_policy postdove_relay_password postdove_virtual_mailboxes; do
-            postmap {table_type}:/etc/postfix/$table
         done
         warnings=$(postconf -n 2>&1 >/dev/null)
         [ -z "$warnings" ] || {{ echo "postconf -n: $warnings"; exit 1; }}
@@ -199,15 +203,10 @@ def test_debian_daemons_accept_the_rendered_config_without_warnings(rendered: Pa
     # The certificate files must exist for doveconf; their content does not matter to it.
     script = f"""
         set -e
-        cp /render/{host}/postfix/* /etc/postfix/
-        cp -r /render/{host}/dovecot/. /etc/dovecot/
+        {render_in_place(rendered, host)}
         install -m 0644 /dev/null /etc/ssl/certs/postdove-mail.pem
         install -m 0600 /dev/null /etc/ssl/private/postdove-mail.key
         cp /roles/mail_tls/files/ffdhe2048.pem /etc/ssl/certs/postdove-ffdhe2048.pem
-        for table in postdove_relocated postdove_relocated_reply postdove_virtual postdove_transport \\
-                postdove_tls_policy postdove_relay_password postdove_virtual_mailboxes; do
-            postmap /etc/postfix/$table
-        done
         warnings=$(postconf -n 2>&1 >/dev/null)
         [ -z "$warnings" ] || {{ echo "$warnings"; exit 1; }}
         postconf -M >/dev/null
@@ -251,6 +250,19 @@ def test_debian_daemons_accept_the_rendered_config_without_warnings(rendered: Pa
         esac
     """
     daemons(host.removesuffix("-guide"), script, mounts={rendered: "/render", PROJECT / "roles": "/roles"})
+
+
+def render_in_place(rendered: Path, host: str) -> str:
+    """Shell: `host`'s rendered Postfix and Dovecot files over the image's, its lookup tables built
+    in the target's map type (the render is mounted at /render)."""
+    table_type = versions(rendered, host)["db_type"]
+    return "\n".join(
+        [
+            f"cp /render/{host}/postfix/* /etc/postfix/",
+            f"cp -r /render/{host}/dovecot/. /etc/dovecot/",
+            f"for table in {' '.join(LOOKUP_TABLES)}; do postmap {table_type}:/etc/postfix/$table; done",
+        ]
+    )
 
 
 def daemons(target: str, script: str, mounts: dict[Path, str] | None = None) -> str:
