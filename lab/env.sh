@@ -22,9 +22,9 @@ lab_daemons_image() {
 # The EL targets' own daemon versions built from upstream source (el7 or el9),
 # from the archives in POSTDOVE_EL_SOURCES (default: shared/sources beside the checkout).
 export POSTDOVE_EL_SOURCES="${POSTDOVE_EL_SOURCES:-$(dirname "$(dirname "$LAB_DIR")")/shared/sources}"
-lab_el_daemons_image() {
-    echo "localhost/postdove-$1-daemons:$(cat "$LAB_DIR/build-image" "$LAB_DIR/build-el-daemons-image" "$LAB_DIR"/el-daemons/* | sha256sum | cut -c1-12)"
-}
+export POSTDOVE_EL_DAEMONS_TAG
+POSTDOVE_EL_DAEMONS_TAG=$(cat "$LAB_DIR/build-image" "$LAB_DIR/build-el-daemons-image" "$LAB_DIR"/el-daemons/* | sha256sum | cut -c1-12)
+lab_el_daemons_image() { echo "localhost/postdove-$1-daemons:$POSTDOVE_EL_DAEMONS_TAG"; }
 export POSTDOVE_IMAGE POSTDOVE_DAEMONS_IMAGE_DEBIAN12 POSTDOVE_DAEMONS_IMAGE_DEBIAN13
 POSTDOVE_IMAGE=$(lab_image "$POSTDOVE_DEBIAN")
 POSTDOVE_DAEMONS_IMAGE_DEBIAN12=$(lab_daemons_image 12)

@@ -57,3 +57,27 @@ def test_el_scenario_differs_from_default_only_in_the_server_image() -> None:
 
 def test_el_scenario_uses_the_default_scenarios_inventory() -> None:
     assert mail_vars("el") == {**mail_vars("default"), "mail_el7_vault_repos": True}
+
+
+def test_el_daemons_scenario_is_the_default_one_on_the_el_daemons() -> None:
+    """molecule/el-daemons: the default scenario's checks, run on the EL targets' own daemons."""
+    default, el_daemons = scenario("default"), scenario("el-daemons")
+    for section in ("dependency", "driver", "scenario"):
+        assert el_daemons[section] == default[section], section
+    provisioner = el_daemons["provisioner"]
+    assert without(provisioner, {"env", "playbooks"}) == without(default["provisioner"], {"env", "playbooks"})
+    assert provisioner["env"] == {**default["provisioner"]["env"], "ANSIBLE_SKIP_TAGS": "packages,target_probe"}
+    assert provisioner["playbooks"] == {**default["provisioner"]["playbooks"], "converge": "converge.yml"}
+    assert without(el_daemons["verifier"], {"env"}) == without(default["verifier"], {"env"})
+    for mine, theirs in zip(el_daemons["platforms"], default["platforms"], strict=True):
+        same = {k for k in mine.keys() | theirs.keys() if k not in PLATFORM_DIFFERENCES}
+        assert {k: mine.get(k) for k in same} == {k: theirs.get(k) for k in same}
+
+
+def test_el_daemons_scenario_uses_the_default_scenarios_inventory() -> None:
+    # No firewalld on the Debian userland; on EL7 (no TLS in the lab's Postfix 2.10.1), AUTH on 25.
+    assert mail_vars("el-daemons") == {
+        **mail_vars("default"),
+        "mail_firewall": "none",
+        "mail_smtp_auth_on_port_25": "{{ postdove_el7 | bool }}",
+    }

@@ -18,7 +18,7 @@ import time
 import pytest
 import testinfra
 
-from postdove.testing.mail import smtp_dialogue, unique_subject, wait_for_mail
+from postdove.testing.mail import postfix_knows, smtp_dialogue, unique_subject, wait_for_mail
 from postdove.testing.proof_log import record
 
 EHLO = "EHLO client.example.net\r\n"
@@ -58,6 +58,7 @@ def test_relay_with_null_sender_is_refused(client, server_name):
     assert (code, text.split()[0]) == (554, "5.7.1"), text
 
 
+@pytest.mark.postfix_tls
 def test_auth_on_port_25_is_not_offered(client, server_name, passwords):
     replies = smtp_dialogue(client, server_name, 25, [EHLO, auth_plain("test", passwords["test"])])
     code, text = replies[-1]
@@ -84,6 +85,7 @@ def submission_as_test(mail_from: str, passwords) -> list[str]:
     ]
 
 
+@pytest.mark.postfix_tls
 def test_user_cannot_send_as_another_user(client, server_name, passwords):
     replies = smtp_dialogue(client, server_name, 587, submission_as_test("hello@hello.com", passwords))
     code, text = replies[-1]
@@ -92,6 +94,7 @@ def test_user_cannot_send_as_another_user(client, server_name, passwords):
     assert (code, text.split()[0]) == (553, "5.7.1"), text
 
 
+@pytest.mark.postfix_tls
 def test_user_can_send_as_themself(client, server_name, passwords):
     assert smtp_dialogue(client, server_name, 587, submission_as_test("test@hello.com", passwords))[-1][0] == 250
 
@@ -106,10 +109,23 @@ def smuggling_steps(token: str, separator: str) -> list[str]:
     return [EHLO, "MAIL FROM:<someone@example.net>\r\n", "RCPT TO:<hello@hello.com>\r\n", "DATA\r\n", body, "QUIT\r\n"]
 
 
+def smuggled_messages(server, token: str, timeout: float = 30.0) -> list[str]:
+    """The delivered messages whose own headers are the smuggled transaction's."""
+    delivered = wait_for_mail(server, "hello", token, timeout=timeout)
+    return [f for f in delivered if f"{token}-smuggled" in server.file(f).content_string.split("\n\n")[0]]
+
+
 def test_smuggling_with_bare_lf_is_refused(client, server, server_name):
     token = unique_subject("smuggle-lf")
     replies = smtp_dialogue(client, server_name, 25, smuggling_steps(token, "\n.\n"))
     code, text = replies[5]
+    if not postfix_knows(server, "smtpd_forbid_bare_newline"):
+        # Before 3.5.23 <LF>.<LF> ends the message; the stopgap (reject_unauth_pipelining)
+        # refuses the smuggled transaction that follows it unasked.
+        smuggled = smuggled_messages(server, token, timeout=5)
+        record("attack", "SMTP smuggling, bare <LF>.<LF> (Postfix < 3.5.23)", f"{code}, nothing smuggled", not smuggled)
+        assert smuggled == [], replies
+        return
     record("attack", "SMTP smuggling, bare <LF>.<LF>", f"{code} {text}", code >= 500)
     assert (code, text.split()[0]) == (550, "5.5.2"), replies
     assert wait_for_mail(server, "hello", token, timeout=5) == []
@@ -119,7 +135,7 @@ def test_smuggling_with_bare_cr_stays_one_message(client, server, server_name):
     token = unique_subject("smuggle-cr")
     replies = smtp_dialogue(client, server_name, 25, smuggling_steps(token, "\r.\r"))
     delivered = wait_for_mail(server, "hello", token)
-    smuggled = [f for f in delivered if f"{token}-smuggled" in server.file(f).content_string.split("\n\n")[0]]
+    smuggled = smuggled_messages(server, token)
     record("attack", "SMTP smuggling, <CR>.<CR>", f"{replies[5][0]}, one message, nothing smuggled", not smuggled)
     assert replies[5][0] == 250
     assert len(delivered) == 1 and smuggled == []
@@ -130,6 +146,7 @@ def controller() -> testinfra.host.Host:
     return testinfra.get_host("local://")
 
 
+@pytest.mark.postfix_tls
 def test_smtp_auth_guessing_hits_the_rate_limit(controller, server, server_address, passwords):
     limit = int(server.check_output("postconf -h smtpd_client_auth_rate_limit"))
     results: list[tuple[int, str]] = []

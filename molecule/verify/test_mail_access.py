@@ -6,12 +6,10 @@ from postdove.testing.mail import send_with_swaks, unique_subject, wait_for_mail
 
 
 @pytest.fixture(scope="module")
-def delivered_subject(client, server, server_name, passwords):
+def delivered_subject(client, server, server_name):
     subject = unique_subject("read")
-    options = (
-        f"--port 465 --tlsc --auth PLAIN --auth-user test --auth-password '{passwords['test']}' "
-        "--from test@hello.com --to hello@hello.com"
-    )
+    # Inbound on 25: what is read here, not how it was submitted (test_smtp.py).
+    options = "--port 25 --from friend@example.net --to hello@hello.com"
     sent = send_with_swaks(client, server_name, options, subject)
     assert sent.rc == 0, sent.stdout
     assert wait_for_mail(server, "hello", subject)

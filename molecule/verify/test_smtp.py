@@ -12,6 +12,7 @@ def auth_as_test(password: str) -> str:
     return f"--auth PLAIN --auth-user test --auth-password '{password}' --from test@hello.com"
 
 
+@pytest.mark.postfix_tls
 @pytest.mark.parametrize("port", [465, 587])
 def test_authenticated_submission_delivers(client, server, server_name, passwords, port):
     subject = unique_subject(f"auth-{port}")
@@ -21,6 +22,7 @@ def test_authenticated_submission_delivers(client, server, server_name, password
     assert len(wait_for_mail(server, "hello", subject)) == 1
 
 
+@pytest.mark.postfix_tls
 def test_auth_before_starttls_is_refused(client, server_name, passwords):
     # Speak SMTP directly: swaks will not even try AUTH when it is not offered.
     script = f"""
@@ -37,6 +39,7 @@ print(code, text.decode())
     assert 500 <= code < 600, out
 
 
+@pytest.mark.postfix_tls
 def test_wrong_password_is_refused(client, server_name):
     options = f"--port 465 --tlsc {auth_as_test('not-the-password')} --to hello@hello.com"
     result = send_with_swaks(client, server_name, options, unique_subject("wrong-password"))
@@ -62,3 +65,20 @@ def test_inbound_mail_for_the_domain_is_accepted_without_a_warning(client, serve
     # SASL, cannot apply) floods the log and costs the logger CPU under load.
     warnings = server.run(f"journalctl --since @{since} -t postfix/smtpd -o cat | grep 'warning:'").stdout
     assert warnings == "", warnings
+
+
+@pytest.mark.postfix_without_tls
+def test_sasl_in_clear_text_on_25_where_postfix_has_no_tls(client, server, server_name, passwords):
+    # The el-daemons scenario's EL7 inventory: AUTH on 25, smtpd_tls_auth_only = no.
+    subject = unique_subject("auth-25")
+    to_hello = "--port 25 --to hello@hello.com"
+    result = send_with_swaks(client, server_name, f"{to_hello} {auth_as_test(passwords['test'])}", subject)
+    assert result.rc == 0, result.stdout
+    assert "235 2.7.0" in result.stdout
+    assert len(wait_for_mail(server, "hello", subject)) == 1
+    wrong = send_with_swaks(client, server_name, f"{to_hello} {auth_as_test('not-the-password')}", subject)
+    assert "535 5.7.8" in wrong.stdout
+    # Logged in as test, sending as hello: the sender-login check holds on 25 too.
+    login = f"--auth PLAIN --auth-user test --auth-password '{passwords['test']}'"
+    spoofed = send_with_swaks(client, server_name, f"{to_hello} {login} --from hello@hello.com", subject)
+    assert "553 5.7.1" in spoofed.stdout

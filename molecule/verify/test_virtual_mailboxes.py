@@ -66,6 +66,7 @@ def test_system_users_still_log_in_by_name_and_by_address(client, server_name, p
     assert imaps_login(client, server_name, login, passwords["hello"]).rc == 0
 
 
+@pytest.mark.postfix_tls
 def test_a_virtual_user_submits_as_itself_to_a_system_user(client, server, server_name, passwords):
     subject = unique_subject("vmail-submit")
     sent = submit_as(
@@ -75,6 +76,7 @@ def test_a_virtual_user_submits_as_itself_to_a_system_user(client, server, serve
     assert wait_for_mail(server, "hello", subject)
 
 
+@pytest.mark.postfix_tls
 @pytest.mark.parametrize("sender", ["bob@hello.info", "test@hello.com"])
 def test_a_virtual_user_may_not_send_as_another_address(client, server_name, passwords, sender):
     subject = unique_subject("vmail-forged")

@@ -50,7 +50,10 @@ def reply():
     lines = []
     stream = sock.makefile("rb")
     while True:
-        line = stream.readline()
+        try:
+            line = stream.readline()
+        except ConnectionResetError:
+            line = b""
         if not line:
             lines.append(b"000 connection closed")
             break
@@ -60,7 +63,11 @@ def reply():
     return [int(lines[-1][:3]), b" ".join(l[4:] for l in lines).decode("latin-1")]
 replies = [reply()]
 for step in steps:
-    sock.sendall(step.encode("latin-1"))
+    try:
+        sock.sendall(step.encode("latin-1"))
+    except (BrokenPipeError, ConnectionResetError):
+        replies.append([0, "connection closed"])
+        break
     replies.append(reply())
     if replies[-1][0] == 0:
         break
@@ -75,3 +82,8 @@ def smtp_dialogue(host: testinfra.host.Host, server: str, port: int, steps: list
     argument = json.dumps([server, port, mode, steps])
     out = host.check_output(f"python3 -c {shlex.quote(SMTP_DIALOGUE)} {shlex.quote(argument)}")
     return [tuple(r) for r in json.loads(out)]
+
+
+def postfix_knows(server: testinfra.host.Host, parameter: str) -> bool:
+    """Whether the server's Postfix has `parameter` (older versions warn "unknown parameter")."""
+    return "unknown parameter" not in server.run(f"postconf -d {parameter}").stderr

@@ -8,6 +8,7 @@ one too.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from sslyze import (
@@ -41,8 +42,8 @@ ENDPOINTS = {
 }
 
 
-def scan_endpoints(address: str, anchor: Path) -> dict[int, ServerScanResult]:
-    """sslyze's results for every endpoint at `address`, trusting only the certificate in `anchor`."""
+def scan_endpoints(address: str, anchor: Path, ports: Iterable[int] = tuple(ENDPOINTS)) -> dict[int, ServerScanResult]:
+    """sslyze's results for the endpoints (default: all) at `address`, trusting only the certificate in `anchor`."""
     requests = [
         ServerScanRequest(
             server_location=ServerNetworkLocation(HOSTNAME, port, address),
@@ -56,6 +57,7 @@ def scan_endpoints(address: str, anchor: Path) -> dict[int, ServerScanResult]:
             ),
         )
         for port, starttls in ENDPOINTS.items()
+        if port in ports
     ]
     scanner = Scanner(per_server_concurrent_connections_limit=3)
     scanner.queue_scans(requests)
