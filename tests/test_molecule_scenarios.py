@@ -1,16 +1,20 @@
-"""The EL Molecule scenario stays in step with the default one.
+"""The EL Molecule scenarios stay in step with the Debian ones they copy.
 
-It cannot run here (no registry to pull EL images from), so this checks that
+`el` cannot run here (no registry to pull EL images from), so this checks that
 it is the default scenario with only the server's image, names and firewall
 changed: the same playbooks, inventory, verifier tests and sequence.
+`el-daemons` and `qmgr-el-daemons` run `default`'s and `qmgr`'s checks on the
+EL daemons; they differ from those only where the EL versions need it.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
 
+from postdove.simulator import tables
 from postdove.testing.project import PROJECT
 
 MOLECULE = PROJECT / "molecule"
@@ -80,4 +84,37 @@ def test_el_daemons_scenario_uses_the_default_scenarios_inventory() -> None:
         **mail_vars("default"),
         "mail_firewall": "none",
         "mail_smtp_auth_on_port_25": "{{ postdove_el7 | bool }}",
+    }
+
+
+def maincf_extra(name: str) -> dict[str, Any]:
+    (host_vars,) = (MOLECULE / name / "host_vars").glob("*.yml")
+    return yaml.safe_load(host_vars.read_text())["postfix_maincf_extra"]
+
+
+def test_qmgr_el_daemons_routes_are_the_qmgr_rigs(tmp_path: Path) -> None:
+    """The texthash table prepare.yml writes routes each test domain as qmgr's inline table does."""
+    plays = yaml.safe_load((MOLECULE / "qmgr-el-daemons" / "prepare.yml").read_text())
+    (table,) = [
+        task["ansible.builtin.copy"]["content"]
+        for play in plays
+        for task in play.get("tasks", [])
+        if task.get("ansible.builtin.copy", {}).get("dest") == "/etc/postfix/validation_transport"
+    ]
+    (tmp_path / "validation_transport").write_text(table)
+    inline = maincf_extra("qmgr")["transport_maps"]
+    assert tables.load("transport_maps", f"texthash:{tmp_path}/validation_transport") == tables.load(
+        "transport_maps", inline
+    )
+
+
+def test_qmgr_el_daemons_scenario_is_the_qmgr_rig_on_the_el_daemons() -> None:
+    """molecule/qmgr-el-daemons: qmgr's cases, verify test and timers; only the log and the table type differ."""
+    qmgr, el = scenario("qmgr"), scenario("qmgr-el-daemons")
+    assert el["verifier"]["directory"] == "../qmgr/verify"
+    assert without(el["verifier"]["env"], {"POSTDOVE_SERVER"}) == without(qmgr["verifier"]["env"], {"POSTDOVE_SERVER"})
+    assert el["provisioner"]["playbooks"]["converge"] == "../el-daemons/converge.yml"
+    assert maincf_extra("qmgr-el-daemons") == {
+        **without(maincf_extra("qmgr"), {"maillog_file"}),
+        "transport_maps": "texthash:/etc/postfix/validation_transport",
     }

@@ -6,6 +6,8 @@ sendmail, wait out the case, then compare the real mail log with the
 simulator's run of the same case under the server's own `postconf -n`
 (its transport_maps route each test domain to the test MX, as they route the
 real mail): the groups of events, then each kind of log line field by field.
+The table files those parameters name (texthash: before Postfix 3.0, which
+has no inline:) are copied here for the simulator to read.
 Then the real log itself is replayed (docs/simulator.md §9): the scenario made
 from it must reproduce it within the same tolerances. And a qshape of the real
 queue taken mid-run (the case's `qshape_at`) must match the simulated one.
@@ -22,9 +24,10 @@ from pathlib import Path
 import pytest
 import testinfra
 
-from postdove.simulator import compare, fromlog, logparse, maillog, params, report, scenario
+from postdove.simulator import compare, fromlog, logparse, maillog, params, report, scenario, tables
 from postdove.simulator.engine import Simulation
 from postdove.simulator.events import MAIL_EVENTS, QueueSnapshot
+from postdove.simulator.routing import ROUTING_PARAMETERS
 from postdove.testing.containers import retry_exec_start_failures
 
 CASES = sorted((Path(__file__).resolve().parents[1] / "cases").glob("*.yml"))
@@ -55,6 +58,24 @@ def server():
     return testinfra.get_host(f"podman://{SERVER}")
 
 
+def server_params(server, copies: Path) -> params.QmgrParams:
+    """The server's `postconf -n` as the simulator reads it, its routing tables' files copied into `copies`."""
+    lines = []
+    for line in server.check_output("postconf -n").splitlines():
+        name, _, value = (part.strip() for part in line.partition("="))
+        if name in ROUTING_PARAMETERS:
+            for table in tables.split_tables(value):
+                kind, _, path = table.partition(":")
+                if kind in tables.FILE_TYPES and path.startswith("/"):
+                    copy = copies / path.lstrip("/").replace("/", "_")
+                    copy.write_text(server.file(path).content_string)
+                    value = value.replace(table, f"{kind}:{copy}")
+            line = f"{name} = {value}"
+        lines.append(line)
+    version = server.check_output("postconf -h mail_version")
+    return params.from_maincf("\n".join(lines), "2.10" if version.startswith("2.10.") else "3.7")
+
+
 def predicted_log(spec: scenario.Scenario, qmgr: params.QmgrParams) -> list[str]:
     lines: list[str] = []
     Simulation(spec, qmgr, lambda r: lines.append(maillog.format_line(r)) if isinstance(r, MAIL_EVENTS) else None).run()
@@ -77,9 +98,9 @@ def inject_commands(spec: scenario.Scenario, qmgr: params.QmgrParams) -> str:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
-def test_simulator_predicts_postfix(server, case):
+def test_simulator_predicts_postfix(server, case, tmp_path):
     spec = scenario.load(case)
-    qmgr = params.from_maincf(server.check_output("postconf -n"))
+    qmgr = server_params(server, tmp_path)
     subprocess.run(["podman", "cp", str(case), f"{SERVER}:/tmp/case.yml"], check=True)
     # A reload restarts qmgr: its state starts fresh, as the simulator's does. It
     # comes just after a whole second, so qmgr's scan ticks fall early in each second.
