@@ -33,9 +33,13 @@ def scenario(name: str) -> dict[str, Any]:
     return yaml.safe_load((MOLECULE / name / "molecule.yml").read_text())
 
 
+def host_vars(name: str) -> dict[str, Any]:
+    (path,) = (MOLECULE / name / "host_vars").glob("*.yml")
+    return yaml.safe_load(path.read_text())
+
+
 def mail_vars(name: str) -> dict[str, Any]:
-    (host_vars,) = (MOLECULE / name / "host_vars").glob("*.yml")
-    return {k: v for k, v in yaml.safe_load(host_vars.read_text()).items() if k.startswith("mail_")}
+    return {k: v for k, v in host_vars(name).items() if k.startswith("mail_")}
 
 
 def test_el_scenario_runs_the_default_scenarios_playbooks_and_checks() -> None:
@@ -88,8 +92,7 @@ def test_el_daemons_scenario_uses_the_default_scenarios_inventory() -> None:
 
 
 def maincf_extra(name: str) -> dict[str, Any]:
-    (host_vars,) = (MOLECULE / name / "host_vars").glob("*.yml")
-    return yaml.safe_load(host_vars.read_text())["postfix_maincf_extra"]
+    return host_vars(name)["postfix_maincf_extra"]
 
 
 def test_qmgr_el_daemons_routes_are_the_qmgr_rigs(tmp_path: Path) -> None:

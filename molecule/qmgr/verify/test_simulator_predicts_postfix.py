@@ -58,8 +58,10 @@ def server():
     return testinfra.get_host(f"podman://{SERVER}")
 
 
-def server_params(server, copies: Path) -> params.QmgrParams:
-    """The server's `postconf -n` as the simulator reads it, its routing tables' files copied into `copies`."""
+@pytest.fixture(scope="module")
+def qmgr(server, tmp_path_factory) -> params.QmgrParams:
+    """The server's `postconf -n` as the simulator reads it, its routing tables' files copied here."""
+    copies = tmp_path_factory.mktemp("tables")
     lines = []
     for line in server.check_output("postconf -n").splitlines():
         name, _, value = (part.strip() for part in line.partition("="))
@@ -98,9 +100,8 @@ def inject_commands(spec: scenario.Scenario, qmgr: params.QmgrParams) -> str:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
-def test_simulator_predicts_postfix(server, case, tmp_path):
+def test_simulator_predicts_postfix(server, qmgr, case):
     spec = scenario.load(case)
-    qmgr = server_params(server, tmp_path)
     subprocess.run(["podman", "cp", str(case), f"{SERVER}:/tmp/case.yml"], check=True)
     # A reload restarts qmgr: its state starts fresh, as the simulator's does. It
     # comes just after a whole second, so qmgr's scan ticks fall early in each second.
