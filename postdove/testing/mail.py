@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import time
 import uuid
@@ -26,6 +27,18 @@ def wait_for_mail(
         if files or time.monotonic() > deadline:
             return files
         time.sleep(0.5)
+
+
+def authentication_results(headers: str) -> list[str]:
+    """Each Authentication-Results header of a message's header section, unfolded."""
+    unfolded = re.sub(r"\n[ \t]+", " ", headers)
+    return [line for line in unfolded.splitlines() if line.lower().startswith("authentication-results:")]
+
+
+def results_by(headers: str, authserv_id: str) -> str:
+    """What the server `authserv_id` wrote in its Authentication-Results headers, joined."""
+    own = [h for h in authentication_results(headers) if h.split(":", 1)[1].strip().startswith(authserv_id)]
+    return " ".join(own)
 
 
 def send_with_swaks(client: testinfra.host.Host, server_name: str, options: str, subject: str):

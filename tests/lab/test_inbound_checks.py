@@ -11,7 +11,6 @@ them as mail from another MTA; friend.example's are DKIM-signed by dkimpy.
 
 from __future__ import annotations
 
-import re
 import subprocess
 import uuid
 
@@ -21,7 +20,7 @@ import testinfra
 from postdove.testing import nsd as nsd_zones
 from postdove.testing.lab import PROJECT, sh
 from postdove.testing.lab import TRUSTED_SERVER as NAME
-from postdove.testing.mail import wait_for_mail
+from postdove.testing.mail import authentication_results, results_by, wait_for_mail
 
 pytestmark = pytest.mark.lab
 
@@ -110,15 +109,8 @@ def delivered_headers(token: str, timeout: float = 30.0) -> str:
     return run("cat", found[0]).split("\n\n", 1)[0] if found else ""
 
 
-def authentication_results(headers: str) -> list[str]:
-    """Each Authentication-Results header, unfolded."""
-    unfolded = re.sub(r"\n[ \t]+", " ", headers)
-    return [line for line in unfolded.splitlines() if line.lower().startswith("authentication-results:")]
-
-
 def results_of(headers: str) -> str:
-    ours = [h for h in authentication_results(headers) if h.split(":", 1)[1].strip().startswith(AUTHSERV_ID)]
-    return " ".join(ours)
+    return results_by(headers, AUTHSERV_ID)
 
 
 def test_signed_mail_from_an_allowed_mta_passes_spf_dkim_and_dmarc(checked_world, outside_address):

@@ -1,0 +1,224 @@
+"""The postdove server among other servers on the internet (issue 11 item 5).
+
+Four containers on the scenario's network (molecule.yml): the postdove server
+(converged by site.yml, its certificate from pebble), a DNS server (unbound,
+which also runs pebble), another provider's receiving MTA (Debian's stock
+Postfix with OpenDKIM and OpenDMARC, set up by hand in prepare.yml) and a
+forger. The module's first fixture loads what `postdove dns` printed into the
+DNS server, so every check below resolves the records an admin would publish.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+import testinfra
+
+from postdove.testing.containers import retry_exec_start_failures
+from postdove.testing.example_vault import example_passwords
+from postdove.testing.mail import authentication_results, results_by, wait_for_mail
+from postdove.testing.nsd import records_of
+from postdove.testing.project import PROJECT
+
+retry_exec_start_failures()
+
+SERVER_ADDRESS = "10.231.0.10"
+RECEIVER_ADDRESS = "10.231.0.25"
+SERVER_ID = "server.hello.com"
+RECEIVER_ID = "mx.receiver.test"
+
+# Sends one message over SMTP from inside a container; prints "250" or the refusal.
+# argv: host port mail_from rcpt_to message-file helo. A str message: smtplib sends CRLF line ends.
+SEND = """
+import smtplib, sys
+host, port, mail_from, rcpt_to, path = sys.argv[1:6]
+try:
+    with smtplib.SMTP(host, int(port), local_hostname=sys.argv[6]) as smtp:
+        smtp.sendmail(mail_from, [rcpt_to], open(path).read())
+    print("250")
+except smtplib.SMTPResponseException as error:
+    print(error.smtp_code, error.smtp_error.decode())
+"""
+
+
+def container(role: str) -> testinfra.host.Host:
+    return testinfra.get_host(f"podman://postdove-internet-{role}")
+
+
+@pytest.fixture(scope="module")
+def mail() -> testinfra.host.Host:
+    return container("mail")
+
+
+@pytest.fixture(scope="module")
+def receiver() -> testinfra.host.Host:
+    return container("receiver")
+
+
+@pytest.fixture(scope="module")
+def forger() -> testinfra.host.Host:
+    return container("forger")
+
+
+@pytest.fixture(scope="module")
+def printed_zone() -> str:
+    """What `postdove dns` prints from the facts the converge wrote on the controller."""
+    facts = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "inventory" / "postdove-dns"
+    printed = subprocess.run(
+        [str(PROJECT / ".venv/bin/postdove"), "dns", str(facts)], capture_output=True, text=True, check=False
+    )
+    assert printed.returncode == 0, printed.stderr
+    return printed.stdout
+
+
+def without_comment(record: str) -> str:
+    """A zone-file line without its trailing `; comment` (a `;` inside quotes is data)."""
+    quoted = False
+    for index, character in enumerate(record):
+        if character == '"':
+            quoted = not quoted
+        elif character == ";" and not quoted:
+            return record[:index].rstrip()
+    return record
+
+
+@pytest.fixture(scope="module")
+def published(printed_zone: str) -> None:
+    """The DNS server answers for hello.com with exactly the printed records, as local data."""
+    dns = container("dns")
+    records = [without_comment(record) for record in records_of(printed_zone, "hello.com")]
+    lines = [f"  local-data: '{record}'" for record in records]
+    config = "\n".join(["server:", '  local-zone: "hello.com." static', *lines]) + "\n"
+    target = "/etc/unbound/unbound.conf.d/hello.com.conf"
+    dns.check_output(f"cat > {target} <<'EOF'\n{config}EOF")
+    dns.check_output("unbound-checkconf")
+    # A restart also empties unbound's cache of anything asked before.
+    dns.check_output("systemctl restart unbound")
+    for host in (container("mail"), container("receiver"), container("forger")):
+        host.check_output(f"cat > /tmp/send.py <<'EOF'\n{SEND}EOF")
+
+
+def dig(name: str, kind: str) -> list[str]:
+    answer = container("dns").check_output(f"dig +short @127.0.0.1 {name} {kind}")
+    return sorted(line for line in answer.splitlines() if line.strip())
+
+
+def send(host: testinfra.host.Host, to_host: str, mail_from: str, rcpt_to: str, message: str, helo: str) -> str:
+    """Send `message` over SMTP port 25 from `host`; "250" or the refusal's code and text."""
+    host.check_output(f"cat > /tmp/message.eml <<'EOF'\n{message}EOF")
+    command = ["python3", "/tmp/send.py", to_host, "25", mail_from, rcpt_to, "/tmp/message.eml", helo]
+    return host.check_output(shlex.join(command)).strip()
+
+
+def headers_of(host: testinfra.host.Host, user: str, token: str) -> str:
+    found = wait_for_mail(host, user, token)
+    assert found, f"the message {token} did not arrive for {user}"
+    return host.file(found[0]).content_string.split("\n\n", 1)[0]
+
+
+def test_the_dns_server_serves_the_printed_zone(published, forger: testinfra.host.Host):
+    assert dig("hello.com", "MX") == ["10 server.hello.com."]
+    assert dig("server.hello.com", "A") == [SERVER_ADDRESS]
+    assert dig("hello.com", "TXT") == ['"v=spf1 mx -all"']
+    assert dig("_dmarc.hello.com", "TXT") == ['"v=DMARC1; p=reject"']
+    assert dig("mail._domainkey.hello.com", "TXT")[0].startswith('"v=DKIM1; k=rsa; p=MII')
+    assert container("dns").check_output(f"dig +short @127.0.0.1 -x {SERVER_ADDRESS}") == "server.hello.com."
+    # DANE's record names the key of the certificate port 25 presents.
+    live = forger.check_output(
+        f"openssl s_client -starttls smtp -connect {SERVER_ADDRESS}:25 </dev/null 2>/dev/null"
+        " | openssl x509 -pubkey -noout | openssl pkey -pubin -outform DER | sha256sum"
+    ).split()[0]
+    (tlsa,) = dig("_25._tcp.server.hello.com", "TLSA")
+    # dig prints the hash in upper case, split in two.
+    assert tlsa.startswith("3 1 1 ") and tlsa[6:].replace(" ", "").lower() == live
+
+
+def test_mail_submitted_by_test_passes_dkim_spf_and_dmarc_at_the_receiver(
+    published, forger: testinfra.host.Host, receiver: testinfra.host.Host
+):
+    token = f"out-{uuid.uuid4().hex[:8]}"
+    password = example_passwords()["test"]
+    sent = forger.run(
+        f"swaks --server {SERVER_ADDRESS} --port 587 --tls --auth LOGIN --auth-user test"
+        f" --auth-password {shlex.quote(password)} --from test@hello.com --to friend@receiver.test"
+        f" --header 'Subject: {token}' --body {token}"
+    )
+    assert sent.rc == 0, sent.stdout
+    results = results_by(headers_of(receiver, "friend", token), RECEIVER_ID)
+    assert "dkim=pass" in results and "header.d=hello.com" in results, results
+    assert "spf=pass" in results, results
+    assert "dmarc=pass" in results, results
+
+
+def test_the_receiver_verifies_the_certificate_pebble_issued(
+    published, mail: testinfra.host.Host, receiver: testinfra.host.Host
+):
+    token = f"in-{uuid.uuid4().hex[:8]}"
+    receiver.check_output(
+        f"printf 'Subject: {token}\\n\\n{token}\\n' | sendmail -f friend@receiver.test hello@hello.com"
+    )
+    headers_of(mail, "hello", token)
+    log = receiver.file("/var/log/postfix.log").content_string
+    assert f"Verified TLS connection established to server.hello.com[{SERVER_ADDRESS}]:25" in log
+    issuer = container("forger").check_output(
+        f"openssl s_client -starttls smtp -connect {SERVER_ADDRESS}:25 </dev/null 2>/dev/null"
+        " | openssl x509 -noout -issuer"
+    )
+    assert "Pebble Intermediate CA" in issuer, issuer
+
+
+def test_a_forgery_of_hello_com_fails_spf_and_dmarc_and_is_refused(published, forger: testinfra.host.Host):
+    token = f"forged-{uuid.uuid4().hex[:8]}"
+    message = (
+        f"From: <test@hello.com>\nTo: <hello@hello.com>\nSubject: {token}\n"
+        f"Message-ID: <{token}@forger.test>\n\n{token}\n"
+    )
+    answer = send(forger, SERVER_ADDRESS, "test@hello.com", "hello@hello.com", message, "mx.forger.test")
+    assert answer == "550 5.7.1 rejected by DMARC policy for hello.com", answer
+    # OpenDMARC's log, per queue ID: SPF failed (10.231.0.66 is not hello.com's MX), so DMARC did.
+    logged = container("mail").check_output(f"journalctl -q --no-pager -o cat -g 'message-id=<{token}@forger.test>'")
+    queue_id = logged.split(":")[0]
+    log = container("mail").check_output("journalctl -q --no-pager -t opendmarc -o cat")
+    assert f"{queue_id}: SPF(mailfrom): hello.com fail" in log and f"{queue_id}: hello.com fail" in log, log
+
+
+def test_a_body_changed_after_signing_fails_dkim_at_the_receiver(
+    published, mail: testinfra.host.Host, receiver: testinfra.host.Host
+):
+    token = f"tamper-{uuid.uuid4().hex[:8]}"
+    mail.check_output(f"echo {token} | su -s /bin/sh test -c 'mail -s {token} friend@receiver.test'")
+    found = wait_for_mail(receiver, "friend", token)
+    assert found, "the signed original did not arrive"
+    headers, body = receiver.file(found[0]).content_string.split("\n\n", 1)
+    # Resent as it left the server (the receiver's own headers dropped), with the body changed.
+    kept = [
+        line
+        for line in headers.replace("\n\t", "\t").replace("\n ", " ").splitlines()
+        if not line.lower().startswith(("authentication-results:", "return-path:", "delivered-to:"))
+    ]
+    tampered = "\n".join(kept) + "\n\n" + body.replace(token, f"{token} changed in transit", 1)
+    answer = send(mail, RECEIVER_ADDRESS, "test@hello.com", "friend@receiver.test", tampered, SERVER_ID)
+    assert answer == "250", answer
+    arrived = [path for path in wait_for_mail(receiver, "friend", "changed in transit") if path not in found]
+    assert arrived, "the changed message did not arrive"
+    results = results_by(receiver.file(arrived[0]).content_string.split("\n\n", 1)[0], RECEIVER_ID)
+    assert "dkim=fail" in results, results
+
+
+def test_an_authentication_results_header_injected_by_the_forger_does_not_survive(
+    published, forger: testinfra.host.Host, mail: testinfra.host.Host
+):
+    token = f"inject-{uuid.uuid4().hex[:8]}"
+    message = (
+        f"From: <boss@forger.test>\nTo: <hello@hello.com>\nSubject: {token}\n"
+        f"Authentication-Results: {SERVER_ID}; dkim=pass header.d=hello.com; spf=pass; dmarc=pass\n\n{token}\n"
+    )
+    answer = send(forger, SERVER_ADDRESS, "boss@forger.test", "hello@hello.com", message, "mx.forger.test")
+    assert answer == "250", answer
+    headers = headers_of(mail, "hello", token)
+    assert "header.d=hello.com" not in " ".join(authentication_results(headers)), headers
