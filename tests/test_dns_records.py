@@ -13,7 +13,7 @@ import time
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from postdove.cli import main
@@ -164,3 +164,50 @@ def test_the_dkim_public_key_is_read_from_opendkim_genkeys_record():
         "algorithm": "rsa",
         "public_key": "MIIBIjANBgkqhkiG9w0B",
     }
+
+
+def _rsa_pem() -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def _slurped_record(name: str, pem: str) -> dict[str, str]:
+    """A host's TXT file for `name` as slurp returns it."""
+    return {"item": name, "content": base64.b64encode(_filters.dkim_txt_record(pem, name).encode()).decode()}
+
+
+def test_a_given_dkim_keys_record_carries_its_public_key():
+    pem = _rsa_pem()
+    record = _filters.dkim_txt_record(pem, "mail._domainkey.hello.com")
+    public = serialization.load_pem_private_key(pem.encode(), None).public_key()
+    der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert _filters.dkim_public_key(record) == base64.b64encode(der).decode()
+    # Strings of at most 255 bytes, as in a zone file.
+    assert max(len(part) for part in re.findall(r'"([^"]*)"', record)) <= 255
+    assert record.startswith("mail._domainkey\tIN\tTXT\t")
+
+
+def test_given_dkim_keys_are_checked_by_name_kind_and_published_key():
+    pem, other = _rsa_pem(), _rsa_pem()
+    selectors, domains = ["mail"], ["hello.com", "hello.org"]
+    name = "mail._domainkey.hello.com"
+    assert _filters.dkim_key_problems({name: pem}, selectors, domains, []) == []
+    # The host publishes this very key: fine; another one: refused.
+    assert _filters.dkim_key_problems({name: pem}, selectors, domains, [_slurped_record(name, pem)]) == []
+    (replaces,) = _filters.dkim_key_problems({name: pem}, selectors, domains, [_slurped_record(name, other)])
+    assert "is not the key this host already publishes" in replaces
+    # A file the host does not have: slurp's result has no content.
+    assert _filters.dkim_key_problems({name: pem}, selectors, domains, [{"item": name, "failed": True}]) == []
+    (wrong_name,) = _filters.dkim_key_problems({"old._domainkey.hello.com": pem}, selectors, domains, [])
+    assert wrong_name.startswith("'old._domainkey.hello.com' is not <selector>._domainkey.<domain>")
+    (other_domain,) = _filters.dkim_key_problems({"mail._domainkey.example.net": pem}, selectors, domains, [])
+    assert "a mail domain (hello.com, hello.org)" in other_domain
+    ec_key = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    for bad in ("not a key", pem.replace("PRIVATE", "PUBLIC"), ec_key.decode()):
+        (problem,) = _filters.dkim_key_problems({name: bad}, selectors, domains, [])
+        assert problem == f"'{name}' is not an unencrypted RSA private key in PEM (BEGIN PRIVATE KEY)"
+        assert "MII" not in problem

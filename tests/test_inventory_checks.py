@@ -194,6 +194,16 @@ CASES = [
     ),
     ("DKIM selector twice", with_(mail_dkim_selectors=["mail", "mail"]), "mail_dkim_selectors: 'mail' must be"),
     (
+        "given DKIM key that is no private key",
+        with_(mail_dkim_selectors=["mail"], mail_dkim_private_keys={"mail._domainkey.hello.com": "ssh-rsa AAAA"}),
+        "mail_dkim_private_keys: 'mail._domainkey.hello.com' is not an unencrypted RSA private key in PEM",
+    ),
+    (
+        "given DKIM key for a selector not listed",
+        with_(mail_dkim_selectors=["mail"], mail_dkim_private_keys={"mail2025._domainkey.hello.com": "x"}),
+        "mail_dkim_private_keys: 'mail2025._domainkey.hello.com' is not <selector>._domainkey.<domain>",
+    ),
+    (
         "DNS address that is no address",
         with_(mail_dns_addresses=["192.0.2.300"]),
         "mail_dns_addresses: 192.0.2.300 is not an IPv4 or IPv6 address",

@@ -1,4 +1,10 @@
-"""Filters for the mail_dns role: the certificate key hash (TLSA 3 1 1) and the DKIM public keys.
+"""Filters for the DNS records: the certificate key hash (TLSA 3 1 1) and the DKIM keys' records.
+
+DKIM keys given in the inventory (mail_dkim_private_keys, best from vault) are
+checked by the mail role before any change (dkim_key_problems); mail_dkim
+writes each, and beside it the TXT record opendkim-genkey would have written
+(dkim_txt_record), which mail_dns reads as it reads a made key's. Messages
+name keys by their DNS names and never show key material.
 
 Unit-tested in tests/test_dns_filters.py.
 """
@@ -12,7 +18,12 @@ import re
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_private_key
+
+# A provided key's name: the DNS name its TXT record is published under.
+DKIM_KEY_NAME = re.compile(r"^(?P<selector>[^.]+)\._domainkey\.(?P<domain>.+)$")
 
 
 def spki_sha256(pem: str) -> str:
@@ -39,6 +50,63 @@ def dkim_key_facts(slurped: dict[str, Any]) -> dict[str, str]:
     return {"domain": domain, "selector": selector, "algorithm": algorithm, "public_key": dkim_public_key(record)}
 
 
+def _public_key(pem: str) -> str:
+    """The base64 DER SubjectPublicKeyInfo of an RSA private key in PEM, as DKIM's p= takes it."""
+    key = load_pem_private_key(pem.encode(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise TypeError("not an RSA key")
+    return base64.b64encode(key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)).decode()
+
+
+def _published_keys(slurped: list[dict[str, Any]]) -> dict[str, str]:
+    """Key name -> p= of the TXT records found on the host (slurp results, item: the key's name)."""
+    return {
+        result["item"]: dkim_public_key(base64.b64decode(result["content"]).decode())
+        for result in slurped
+        if "content" in result
+    }
+
+
+def dkim_key_problems(
+    keys: dict[str, Any], selectors: list[str], domains: list[str], slurped: list[dict[str, Any]]
+) -> list[str]:
+    """What is wrong with each provided key: its name, its PEM, or a host's published key it would replace."""
+    published = _published_keys(slurped)
+    problems = []
+    for name, pem in keys.items():
+        match = DKIM_KEY_NAME.match(str(name))
+        if not match or match["selector"] not in selectors or match["domain"] not in domains:
+            problems.append(
+                f"'{name}' is not <selector>._domainkey.<domain> for a selector in mail_dkim_selectors"
+                f" ({', '.join(selectors) or 'none'}) and a mail domain ({', '.join(domains)})"
+            )
+            continue
+        try:
+            public = _public_key(str(pem))
+        except (TypeError, ValueError, UnsupportedAlgorithm):
+            problems.append(f"'{name}' is not an unencrypted RSA private key in PEM (BEGIN PRIVATE KEY)")
+            continue
+        if published.get(name, public) != public:
+            problems.append(
+                f"'{name}' is not the key this host already publishes for that selector; to change keys,"
+                " add a new selector (key rotation), or remove the old key file on the host first"
+            )
+    return problems
+
+
+def dkim_txt_record(pem: str, name: str) -> str:
+    """The TXT record opendkim-genkey writes beside a key, for the provided key `name` (s._domainkey.domain)."""
+    match = DKIM_KEY_NAME.match(name)
+    if not match:
+        raise ValueError(f"{name} is not <selector>._domainkey.<domain>")
+    public = _public_key(pem)
+    strings = " ".join(f'"{public[i : i + 250]}"' for i in range(0, len(public), 250))
+    return (
+        f'{match["selector"]}._domainkey\tIN\tTXT\t( "v=DKIM1; h=sha256; k=rsa; " "p=" {strings} )'
+        f"  ; ----- DKIM key {match['selector']} for {match['domain']}, provided\n"
+    )
+
+
 def not_ip_addresses(values: list[Any]) -> list[str]:
     """The values that are not an IPv4 or IPv6 address (a regular expression lets 999.1.2.3 through)."""
     wrong = []
@@ -54,7 +122,9 @@ class FilterModule:
     def filters(self) -> dict[str, object]:
         return {
             "dkim_key_facts": dkim_key_facts,
+            "dkim_key_problems": dkim_key_problems,
             "dkim_public_key": dkim_public_key,
             "not_ip_addresses": not_ip_addresses,
+            "dkim_txt_record": dkim_txt_record,
             "spki_sha256": spki_sha256,
         }

@@ -10,7 +10,10 @@ DNS server, so every check below resolves the records an admin would publish.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import re
 import shlex
 import subprocess
 import uuid
@@ -18,9 +21,12 @@ from pathlib import Path
 
 import pytest
 import testinfra
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
+from postdove.testing.ansible import failed_tasks, run_converge
 from postdove.testing.containers import retry_exec_start_failures
-from postdove.testing.example_vault import example_passwords
+from postdove.testing.example_vault import example_passwords, vaulted_string
 from postdove.testing.mail import authentication_results, results_by, wait_for_mail
 from postdove.testing.nsd import records_of
 from postdove.testing.project import PROJECT
@@ -30,6 +36,8 @@ retry_exec_start_failures()
 SERVER_ADDRESS = "10.231.0.10"
 RECEIVER_ADDRESS = "10.231.0.25"
 SERVER_ID = "server.hello.com"
+HOST_VARS = Path(__file__).parents[1] / "host_vars/postdove-internet-mail.yml"
+KEY_FILE = "/etc/opendkim/keys/hello.com/mail.private"
 RECEIVER_ID = "mx.receiver.test"
 
 # Sends one message over SMTP from inside a container; prints "250" or the refusal.
@@ -68,7 +76,7 @@ def forger() -> testinfra.host.Host:
 @pytest.fixture(scope="module")
 def printed_zone() -> str:
     """What `postdove dns` prints from the facts the converge wrote on the controller."""
-    facts = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "inventory" / "postdove-dns"
+    facts = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "postdove-dns"
     printed = subprocess.run(
         [str(PROJECT / ".venv/bin/postdove"), "dns", str(facts)], capture_output=True, text=True, check=False
     )
@@ -222,3 +230,35 @@ def test_an_authentication_results_header_injected_by_the_forger_does_not_surviv
     assert answer == "250", answer
     headers = headers_of(mail, "hello", token)
     assert "header.d=hello.com" not in " ".join(authentication_results(headers)), headers
+
+
+def test_the_key_given_in_the_vault_is_the_one_that_signs_and_is_published(published, mail: testinfra.host.Host):
+    given = vaulted_string(HOST_VARS, "vault_dkim_mail_hello_com")
+    key = mail.file(KEY_FILE)
+    assert (key.user, key.group, key.mode) == ("opendkim", "opendkim", 0o600)
+    assert key.sha256sum == hashlib.sha256(given.encode()).hexdigest()
+    served = "".join(part.strip('"') for part in " ".join(dig("mail._domainkey.hello.com", "TXT")).split())
+    public = mail.check_output(f"openssl pkey -in {KEY_FILE} -pubout -outform DER | base64 -w0")
+    assert served.endswith(f"p={public}"), served
+
+
+def test_a_given_key_that_would_replace_the_published_one_is_refused_before_any_change(
+    published, mail: testinfra.host.Host
+):
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = other.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+    before = mail.file(KEY_FILE).sha256sum
+    extra = json.dumps({"mail_dkim_private_keys": {"mail._domainkey.hello.com": pem}})
+    result = run_converge("-e", extra)
+    output = result.stdout + result.stderr
+    # The YAML callback folds and quotes the message.
+    message = " ".join(output.split()).replace("''", "'")
+    assert result.returncode != 0, result.stdout[-2000:]
+    assert (
+        "mail_dkim_private_keys: 'mail._domainkey.hello.com' is not the key this host already publishes"
+        in message
+    ), failed_tasks(output)
+    # Refused in the mail role's checks, before any role changed the host.
+    assert re.search(r"postdove-internet-mail\s*:.*\bchanged=0\b.*\bfailed=1\b", result.stdout), result.stdout[-800:]
+    assert "BEGIN PRIVATE KEY" not in output
+    assert mail.file(KEY_FILE).sha256sum == before
