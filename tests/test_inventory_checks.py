@@ -194,6 +194,16 @@ CASES = [
     ),
     ("DKIM selector twice", with_(mail_dkim_selectors=["mail", "mail"]), "mail_dkim_selectors: 'mail' must be"),
     (
+        "ed25519 DKIM selector without an RSA one",
+        with_(mail_dkim_ed25519_selectors=["ed2026"]),
+        "mail_dkim_ed25519_selectors: 'ed2026' must be a DNS label used by no other selector",
+    ),
+    (
+        "ed25519 DKIM selector that is also an RSA one",
+        with_(mail_dkim_selectors=["mail"], mail_dkim_ed25519_selectors=["mail"]),
+        "mail_dkim_ed25519_selectors: 'mail' must be a DNS label used by no other selector",
+    ),
+    (
         "given DKIM key that is no private key",
         with_(mail_dkim_selectors=["mail"], mail_dkim_private_keys={"mail._domainkey.hello.com": "ssh-rsa AAAA"}),
         "mail_dkim_private_keys: 'mail._domainkey.hello.com' is not an unencrypted RSA private key in PEM",

@@ -135,6 +135,8 @@ def test_the_dns_server_serves_the_printed_zone(published, forger: testinfra.hos
     assert dig("hello.com", "TXT") == ['"v=spf1 mx -all"']
     assert dig("_dmarc.hello.com", "TXT") == ['"v=DMARC1; p=reject"']
     assert dig("mail._domainkey.hello.com", "TXT")[0].startswith('"v=DKIM1; k=rsa; p=MII')
+    # RFC 8463: the raw 32-byte key, 44 characters of base64.
+    assert re.fullmatch(r'"v=DKIM1; k=ed25519; p=[A-Za-z0-9+/]{43}="', dig("ed._domainkey.hello.com", "TXT")[0])
     assert container("dns").check_output(f"dig +short @127.0.0.1 -x {SERVER_ADDRESS}") == "server.hello.com."
     # DANE's record names the key of the certificate port 25 presents.
     live = forger.check_output(
@@ -158,7 +160,11 @@ def test_mail_submitted_by_test_passes_dkim_spf_and_dmarc_at_the_receiver(
     )
     assert sent.rc == 0, sent.stdout
     results = results_by(headers_of(receiver, "friend", token), RECEIVER_ID)
-    assert "dkim=pass" in results and "header.d=hello.com" in results, results
+    # Both signatures verify: the RSA key's and the ed25519 key's (RFC 8463).
+    signatures = re.findall(
+        r"dkim=(\w+) (?:\([^)]*\) )?header\.d=hello\.com [^;]*header\.a=([\w-]+) header\.s=(\w+)", results
+    )
+    assert sorted(signatures) == [("pass", "ed25519-sha256", "ed"), ("pass", "rsa-sha256", "mail")], results
     assert "spf=pass" in results, results
     assert "dmarc=pass" in results, results
 
@@ -255,10 +261,26 @@ def test_a_given_key_that_would_replace_the_published_one_is_refused_before_any_
     message = " ".join(output.split()).replace("''", "'")
     assert result.returncode != 0, result.stdout[-2000:]
     assert (
-        "mail_dkim_private_keys: 'mail._domainkey.hello.com' is not the key this host already publishes"
-        in message
+        "mail_dkim_private_keys: 'mail._domainkey.hello.com' is not the key this host already publishes" in message
     ), failed_tasks(output)
     # Refused in the mail role's checks, before any role changed the host.
     assert re.search(r"postdove-internet-mail\s*:.*\bchanged=0\b.*\bfailed=1\b", result.stdout), result.stdout[-800:]
     assert "BEGIN PRIVATE KEY" not in output
     assert mail.file(KEY_FILE).sha256sum == before
+
+
+def test_taking_the_ed25519_selector_out_stops_its_signer_and_removes_its_key(published, mail: testinfra.host.Host):
+    """Last: the key made when the selector comes back is a new one, which DNS does not serve."""
+    result = run_converge("-e", json.dumps({"mail_dkim_ed25519_selectors": []}))
+    assert result.returncode == 0, failed_tasks(result.stdout + result.stderr)
+    assert not mail.service("opendkim-ed25519").is_running
+    assert not mail.file("/etc/opendkim/keys/hello.com/ed.private").exists
+    assert "opendkim-ed25519" not in mail.check_output("postconf -h smtpd_milters non_smtpd_milters")
+    # Mail still leaves, signed with RSA only.
+    token = f"rsa-only-{uuid.uuid4().hex[:8]}"
+    mail.check_output(f"echo {token} | su -s /bin/sh test -c 'mail -s {token} friend@receiver.test'")
+    headers = headers_of(container("receiver"), "friend", token)
+    assert headers.count("DKIM-Signature:") == 1 and "s=mail;" in headers, headers
+    restored = run_converge()
+    assert restored.returncode == 0, failed_tasks(restored.stdout + restored.stderr)
+    assert mail.service("opendkim-ed25519").is_running
