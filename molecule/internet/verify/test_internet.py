@@ -123,6 +123,12 @@ def send(host: testinfra.host.Host, to_host: str, mail_from: str, rcpt_to: str, 
     return host.check_output(shlex.join(command)).strip()
 
 
+def send_from_forger(forger: testinfra.host.Host, sender: str, token: str, extra_header: str) -> str:
+    """A message from `sender` (envelope and From) to hello@hello.com, sent by the forger to the server."""
+    message = f"From: <{sender}>\nTo: <hello@hello.com>\nSubject: {token}\n{extra_header}\n\n{token}\n"
+    return send(forger, SERVER_ADDRESS, sender, "hello@hello.com", message, "mx.forger.test")
+
+
 def headers_of(host: testinfra.host.Host, user: str, token: str) -> str:
     found = wait_for_mail(host, user, token)
     assert found, f"the message {token} did not arrive for {user}"
@@ -188,11 +194,7 @@ def test_the_receiver_verifies_the_certificate_pebble_issued(
 
 def test_a_forgery_of_hello_com_fails_spf_and_dmarc_and_is_refused(published, forger: testinfra.host.Host):
     token = f"forged-{uuid.uuid4().hex[:8]}"
-    message = (
-        f"From: <test@hello.com>\nTo: <hello@hello.com>\nSubject: {token}\n"
-        f"Message-ID: <{token}@forger.test>\n\n{token}\n"
-    )
-    answer = send(forger, SERVER_ADDRESS, "test@hello.com", "hello@hello.com", message, "mx.forger.test")
+    answer = send_from_forger(forger, "test@hello.com", token, f"Message-ID: <{token}@forger.test>")
     assert answer == "550 5.7.1 rejected by DMARC policy for hello.com", answer
     # OpenDMARC's log, per queue ID: SPF failed (10.231.0.66 is not hello.com's MX), so DMARC did.
     logged = container("mail").check_output(f"journalctl -q --no-pager -o cat -g 'message-id=<{token}@forger.test>'")
@@ -228,11 +230,8 @@ def test_an_authentication_results_header_injected_by_the_forger_does_not_surviv
     published, forger: testinfra.host.Host, mail: testinfra.host.Host
 ):
     token = f"inject-{uuid.uuid4().hex[:8]}"
-    message = (
-        f"From: <boss@forger.test>\nTo: <hello@hello.com>\nSubject: {token}\n"
-        f"Authentication-Results: {SERVER_ID}; dkim=pass header.d=hello.com; spf=pass; dmarc=pass\n\n{token}\n"
-    )
-    answer = send(forger, SERVER_ADDRESS, "boss@forger.test", "hello@hello.com", message, "mx.forger.test")
+    injected = f"Authentication-Results: {SERVER_ID}; dkim=pass header.d=hello.com; spf=pass; dmarc=pass"
+    answer = send_from_forger(forger, "boss@forger.test", token, injected)
     assert answer == "250", answer
     headers = headers_of(mail, "hello", token)
     assert "header.d=hello.com" not in " ".join(authentication_results(headers)), headers
