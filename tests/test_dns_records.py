@@ -7,13 +7,16 @@ import datetime
 import hashlib
 import importlib.util
 import json
+import os
 import re
+import subprocess
+import sys
 import time
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
 from postdove.cli import main
@@ -209,5 +212,67 @@ def test_given_dkim_keys_are_checked_by_name_kind_and_published_key():
     )
     for bad in ("not a key", pem.replace("PRIVATE", "PUBLIC"), ec_key.decode()):
         (problem,) = _filters.dkim_key_problems({name: bad}, selectors, domains, [])
-        assert problem == f"'{name}' is not an unencrypted RSA private key in PEM (BEGIN PRIVATE KEY)"
+        assert problem == (
+            f"'{name}' is not an unencrypted RSA private key in PEM (BEGIN PRIVATE KEY),"
+            " as its selector, in mail_dkim_selectors, needs"
+        )
         assert "MII" not in problem
+
+
+def _ed25519_pem():
+    return (
+        ed25519.Ed25519PrivateKey.generate()
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
+
+
+def test_a_given_ed25519_keys_record_carries_its_raw_public_key():
+    pem = _ed25519_pem()
+    record = _filters.dkim_txt_record(pem, "ed._domainkey.hello.com")
+    raw = serialization.load_pem_private_key(pem.encode(), None).public_key().public_bytes_raw()
+    # RFC 8463: p= is the 32-byte key itself, not a SubjectPublicKeyInfo.
+    assert _filters.dkim_public_key(record) == base64.b64encode(raw).decode()
+    assert (
+        _filters.dkim_key_facts({"item": ["hello.com", "ed"], "content": base64.b64encode(record.encode())})[
+            "algorithm"
+        ]
+        == "ed25519"
+    )
+
+
+def test_a_given_key_must_be_of_its_selectors_kind():
+    rsa_pem, ed_pem = _rsa_pem(), _ed25519_pem()
+    domains = ["hello.com"]
+
+    def problems(keys, published=()):
+        return _filters.dkim_key_problems(keys, ["mail"], domains, list(published), ["ed"])
+
+    assert problems({"mail._domainkey.hello.com": rsa_pem, "ed._domainkey.hello.com": ed_pem}) == []
+    (ed_as_rsa,) = problems({"mail._domainkey.hello.com": ed_pem})
+    assert "not an unencrypted RSA private key" in ed_as_rsa and "in mail_dkim_selectors" in ed_as_rsa
+    (rsa_as_ed,) = problems({"ed._domainkey.hello.com": rsa_pem})
+    assert "not an unencrypted Ed25519 private key" in rsa_as_ed and "in mail_dkim_ed25519_selectors" in rsa_as_ed
+    # The host's own ed25519 record (made by the role) is compared as for RSA.
+    name = "ed._domainkey.hello.com"
+    assert problems({name: ed_pem}, [_slurped_record(name, ed_pem)]) == []
+    (replaces,) = problems({name: ed_pem}, [_slurped_record(name, _ed25519_pem())])
+    assert "is not the key this host already publishes" in replaces
+
+
+def test_the_records_beside_an_inventory_are_not_read_as_inventory(tmp_path):
+    """mail_dns_records_dir defaults to <inventory_dir>/postdove-dns; -i naming that directory must not parse them."""
+    inventory = tmp_path / "inventory"
+    (inventory / "postdove-dns").mkdir(parents=True)
+    (inventory / "hosts.yml").write_text("all:\n  hosts:\n    server:\n")
+    (inventory / "postdove-dns" / "server.json").write_text(json.dumps(FACTS))
+    listed = subprocess.run(
+        [sys.executable, "-m", "ansible.cli.inventory", "-i", f"{inventory}/", "--list"],
+        cwd=PROJECT,
+        env={**os.environ, "ANSIBLE_CONFIG": str(PROJECT / "ansible.cfg")},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "server" in json.loads(listed.stdout)["ungrouped"]["hosts"]
+    assert "WARNING" not in listed.stderr, listed.stderr

@@ -209,6 +209,15 @@ CASES = [
         "mail_dkim_private_keys: 'mail._domainkey.hello.com' is not an unencrypted RSA private key in PEM",
     ),
     (
+        "given DKIM key of the wrong kind for an ed25519 selector",
+        with_(
+            mail_dkim_selectors=["mail"],
+            mail_dkim_ed25519_selectors=["ed"],
+            mail_dkim_private_keys={"ed._domainkey.hello.com": "ssh-ed25519 AAAA"},
+        ),
+        "mail_dkim_private_keys: 'ed._domainkey.hello.com' is not an unencrypted Ed25519 private key in PEM",
+    ),
+    (
         "given DKIM key for a selector not listed",
         with_(mail_dkim_selectors=["mail"], mail_dkim_private_keys={"mail2025._domainkey.hello.com": "x"}),
         "mail_dkim_private_keys: 'mail2025._domainkey.hello.com' is not <selector>._domainkey.<domain>",

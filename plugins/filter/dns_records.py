@@ -19,11 +19,12 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_private_key
 
 # A provided key's name: the DNS name its TXT record is published under.
 DKIM_KEY_NAME = re.compile(r"^(?P<selector>[^.]+)\._domainkey\.(?P<domain>.+)$")
+KEY_KINDS = {"rsa": "RSA", "ed25519": "Ed25519"}
 
 
 def spki_sha256(pem: str) -> str:
@@ -50,12 +51,14 @@ def dkim_key_facts(slurped: dict[str, Any]) -> dict[str, str]:
     return {"domain": domain, "selector": selector, "algorithm": algorithm, "public_key": dkim_public_key(record)}
 
 
-def _public_key(pem: str) -> str:
-    """The base64 DER SubjectPublicKeyInfo of an RSA private key in PEM, as DKIM's p= takes it."""
+def _public_key(pem: str, algorithm: str = "rsa") -> str:
+    """DKIM's p= for a private key in PEM: RSA's base64 DER SubjectPublicKeyInfo, ed25519's raw 32 bytes (RFC 8463)."""
     key = load_pem_private_key(pem.encode(), password=None)
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise TypeError("not an RSA key")
-    return base64.b64encode(key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)).decode()
+    if algorithm == "ed25519" and isinstance(key, ed25519.Ed25519PrivateKey):
+        return base64.b64encode(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+    if algorithm == "rsa" and isinstance(key, rsa.RSAPrivateKey):
+        return base64.b64encode(key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)).decode()
+    raise TypeError(f"not an {algorithm} key")
 
 
 def _published_keys(slurped: list[dict[str, Any]]) -> dict[str, str]:
@@ -68,23 +71,34 @@ def _published_keys(slurped: list[dict[str, Any]]) -> dict[str, str]:
 
 
 def dkim_key_problems(
-    keys: dict[str, Any], selectors: list[str], domains: list[str], slurped: list[dict[str, Any]]
+    keys: dict[str, Any],
+    selectors: list[str],
+    domains: list[str],
+    slurped: list[dict[str, Any]],
+    ed25519_selectors: list[str] | None = None,
 ) -> list[str]:
-    """What is wrong with each provided key: its name, its PEM, or a host's published key it would replace."""
+    """What is wrong with each provided key: its name, its kind, its PEM, or a host's published key it would replace."""
     published = _published_keys(slurped)
+    ed25519_selectors = ed25519_selectors or []
     problems = []
     for name, pem in keys.items():
         match = DKIM_KEY_NAME.match(str(name))
-        if not match or match["selector"] not in selectors or match["domain"] not in domains:
+        if not match or match["selector"] not in selectors + ed25519_selectors or match["domain"] not in domains:
+            listed = ", ".join(selectors + ed25519_selectors) or "none"
             problems.append(
-                f"'{name}' is not <selector>._domainkey.<domain> for a selector in mail_dkim_selectors"
-                f" ({', '.join(selectors) or 'none'}) and a mail domain ({', '.join(domains)})"
+                f"'{name}' is not <selector>._domainkey.<domain> for a selector in mail_dkim_selectors or"
+                f" mail_dkim_ed25519_selectors ({listed}) and a mail domain ({', '.join(domains)})"
             )
             continue
+        algorithm = "ed25519" if match["selector"] in ed25519_selectors else "rsa"
         try:
-            public = _public_key(str(pem))
+            public = _public_key(str(pem), algorithm)
         except (TypeError, ValueError, UnsupportedAlgorithm):
-            problems.append(f"'{name}' is not an unencrypted RSA private key in PEM (BEGIN PRIVATE KEY)")
+            listing = "mail_dkim_ed25519_selectors" if algorithm == "ed25519" else "mail_dkim_selectors"
+            problems.append(
+                f"'{name}' is not an unencrypted {KEY_KINDS[algorithm]} private key in PEM (BEGIN PRIVATE KEY),"
+                f" as its selector, in {listing}, needs"
+            )
             continue
         if published.get(name, public) != public:
             problems.append(
@@ -95,14 +109,17 @@ def dkim_key_problems(
 
 
 def dkim_txt_record(pem: str, name: str) -> str:
-    """The TXT record opendkim-genkey writes beside a key, for the provided key `name` (s._domainkey.domain)."""
+    """The TXT record opendkim-genkey writes beside a key (or the ed25519 task, k=ed25519), for the key `name`."""
     match = DKIM_KEY_NAME.match(name)
     if not match:
         raise ValueError(f"{name} is not <selector>._domainkey.<domain>")
-    public = _public_key(pem)
+    try:
+        public, tags = _public_key(pem, "rsa"), "v=DKIM1; h=sha256; k=rsa; "
+    except TypeError:
+        public, tags = _public_key(pem, "ed25519"), "v=DKIM1; k=ed25519; "
     strings = " ".join(f'"{public[i : i + 250]}"' for i in range(0, len(public), 250))
     return (
-        f'{match["selector"]}._domainkey\tIN\tTXT\t( "v=DKIM1; h=sha256; k=rsa; " "p=" {strings} )'
+        f'{match["selector"]}._domainkey\tIN\tTXT\t( "{tags}" "p=" {strings} )'
         f"  ; ----- DKIM key {match['selector']} for {match['domain']}, provided\n"
     )
 

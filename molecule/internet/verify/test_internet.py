@@ -237,14 +237,24 @@ def test_an_authentication_results_header_injected_by_the_forger_does_not_surviv
     assert "header.d=hello.com" not in " ".join(authentication_results(headers)), headers
 
 
-def test_the_key_given_in_the_vault_is_the_one_that_signs_and_is_published(published, mail: testinfra.host.Host):
-    given = vaulted_string(HOST_VARS, "vault_dkim_mail_hello_com")
-    key = mail.file(KEY_FILE)
+# The public key as each record's p= carries it: RSA's SubjectPublicKeyInfo, ed25519's raw 32 bytes (RFC 8463).
+GIVEN_KEYS = [
+    ("mail", "vault_dkim_mail_hello_com", "openssl pkey -in {} -pubout -outform DER | base64 -w0"),
+    ("ed", "vault_dkim_ed_hello_com", "openssl pkey -in {} -pubout -outform DER | tail -c 32 | base64 -w0"),
+]
+
+
+@pytest.mark.parametrize(("selector", "vault_variable", "public_key"), GIVEN_KEYS, ids=["rsa", "ed25519"])
+def test_the_keys_given_in_the_vault_are_the_ones_that_sign_and_are_published(
+    published, mail: testinfra.host.Host, selector: str, vault_variable: str, public_key: str
+):
+    given = vaulted_string(HOST_VARS, vault_variable)
+    key_file = f"/etc/opendkim/keys/hello.com/{selector}.private"
+    key = mail.file(key_file)
     assert (key.user, key.group, key.mode) == ("opendkim", "opendkim", 0o600)
     assert key.sha256sum == hashlib.sha256(given.encode()).hexdigest()
-    served = "".join(part.strip('"') for part in " ".join(dig("mail._domainkey.hello.com", "TXT")).split())
-    public = mail.check_output(f"openssl pkey -in {KEY_FILE} -pubout -outform DER | base64 -w0")
-    assert served.endswith(f"p={public}"), served
+    served = "".join(part.strip('"') for part in " ".join(dig(f"{selector}._domainkey.hello.com", "TXT")).split())
+    assert served.endswith(f"p={mail.check_output(public_key.format(key_file))}"), served
 
 
 def test_a_given_key_that_would_replace_the_published_one_is_refused_before_any_change(
@@ -269,8 +279,9 @@ def test_a_given_key_that_would_replace_the_published_one_is_refused_before_any_
 
 
 def test_taking_the_ed25519_selector_out_stops_its_signer_and_removes_its_key(published, mail: testinfra.host.Host):
-    """Last: the key made when the selector comes back is a new one, which DNS does not serve."""
-    result = run_converge("-e", json.dumps({"mail_dkim_ed25519_selectors": []}))
+    """Last: the selector and its given key go out of the inventory, then come back."""
+    rsa_only = {"mail._domainkey.hello.com": "{{ vault_dkim_mail_hello_com }}"}
+    result = run_converge("-e", json.dumps({"mail_dkim_ed25519_selectors": [], "mail_dkim_private_keys": rsa_only}))
     assert result.returncode == 0, failed_tasks(result.stdout + result.stderr)
     assert not mail.service("opendkim-ed25519").is_running
     assert not mail.file("/etc/opendkim/keys/hello.com/ed.private").exists
@@ -283,3 +294,6 @@ def test_taking_the_ed25519_selector_out_stops_its_signer_and_removes_its_key(pu
     restored = run_converge()
     assert restored.returncode == 0, failed_tasks(restored.stdout + restored.stderr)
     assert mail.service("opendkim-ed25519").is_running
+    # The given key is back, the one DNS serves.
+    given = vaulted_string(HOST_VARS, "vault_dkim_ed_hello_com")
+    assert mail.file("/etc/opendkim/keys/hello.com/ed.private").sha256sum == hashlib.sha256(given.encode()).hexdigest()
