@@ -24,7 +24,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat,
 
 # A provided key's name: the DNS name its TXT record is published under.
 DKIM_KEY_NAME = re.compile(r"^(?P<selector>[^.]+)\._domainkey\.(?P<domain>.+)$")
-KEY_KINDS = {"rsa": "RSA", "ed25519": "Ed25519"}
+# A key kind -> how messages name it, and the variable listing the selectors that sign with it.
+KEY_KINDS = {"rsa": ("RSA", "mail_dkim_selectors"), "ed25519": ("Ed25519", "mail_dkim_ed25519_selectors")}
 
 
 def spki_sha256(pem: str) -> str:
@@ -51,14 +52,15 @@ def dkim_key_facts(slurped: dict[str, Any]) -> dict[str, str]:
     return {"domain": domain, "selector": selector, "algorithm": algorithm, "public_key": dkim_public_key(record)}
 
 
-def _public_key(pem: str, algorithm: str = "rsa") -> str:
-    """DKIM's p= for a private key in PEM: RSA's base64 DER SubjectPublicKeyInfo, ed25519's raw 32 bytes (RFC 8463)."""
+def _public_key(pem: str) -> tuple[str, str]:
+    """A private key in PEM -> (its kind, DKIM's p=): RSA's base64 DER SubjectPublicKeyInfo, ed25519's raw 32 bytes."""
     key = load_pem_private_key(pem.encode(), password=None)
-    if algorithm == "ed25519" and isinstance(key, ed25519.Ed25519PrivateKey):
-        return base64.b64encode(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
-    if algorithm == "rsa" and isinstance(key, rsa.RSAPrivateKey):
-        return base64.b64encode(key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)).decode()
-    raise TypeError(f"not an {algorithm} key")
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return "ed25519", base64.b64encode(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+    if isinstance(key, rsa.RSAPrivateKey):
+        der = key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+        return "rsa", base64.b64encode(der).decode()
+    raise TypeError("neither an RSA nor an Ed25519 key")
 
 
 def _published_keys(slurped: list[dict[str, Any]]) -> dict[str, str]:
@@ -90,13 +92,15 @@ def dkim_key_problems(
                 f" mail_dkim_ed25519_selectors ({listed}) and a mail domain ({', '.join(domains)})"
             )
             continue
-        algorithm = "ed25519" if match["selector"] in ed25519_selectors else "rsa"
+        wanted = "ed25519" if match["selector"] in ed25519_selectors else "rsa"
         try:
-            public = _public_key(str(pem), algorithm)
+            kind, public = _public_key(str(pem))
         except (TypeError, ValueError, UnsupportedAlgorithm):
-            listing = "mail_dkim_ed25519_selectors" if algorithm == "ed25519" else "mail_dkim_selectors"
+            kind = ""
+        if kind != wanted:
+            display, listing = KEY_KINDS[wanted]
             problems.append(
-                f"'{name}' is not an unencrypted {KEY_KINDS[algorithm]} private key in PEM (BEGIN PRIVATE KEY),"
+                f"'{name}' is not an unencrypted {display} private key in PEM (BEGIN PRIVATE KEY),"
                 f" as its selector, in {listing}, needs"
             )
             continue
@@ -113,10 +117,8 @@ def dkim_txt_record(pem: str, name: str) -> str:
     match = DKIM_KEY_NAME.match(name)
     if not match:
         raise ValueError(f"{name} is not <selector>._domainkey.<domain>")
-    try:
-        public, tags = _public_key(pem, "rsa"), "v=DKIM1; h=sha256; k=rsa; "
-    except TypeError:
-        public, tags = _public_key(pem, "ed25519"), "v=DKIM1; k=ed25519; "
+    kind, public = _public_key(pem)
+    tags = "v=DKIM1; h=sha256; k=rsa; " if kind == "rsa" else "v=DKIM1; k=ed25519; "
     strings = " ".join(f'"{public[i : i + 250]}"' for i in range(0, len(public), 250))
     return (
         f'{match["selector"]}._domainkey\tIN\tTXT\t( "{tags}" "p=" {strings} )'
