@@ -14,6 +14,10 @@ Each mode's Postfix configuration is the one site.yml writes for it (converged
 with mail_delivery: local, then lmtp; Dovecot keeps the lmtp mode's, which
 local(8) does not use); switching copies main.cf and master.cf and reloads.
 
+`--baseline-ref REF` also times the re-run of REF's site.yml (a git worktree of
+that commit), alternating `--rounds` times with the checkout's on the same
+container, and prints the ratio of the medians; `--playbook-only` stops there.
+
 Run it through tools/bench (which sets up the controller and the lab).
 """
 
@@ -60,6 +64,48 @@ def timed_playbook(*options: str) -> tuple[float, int]:
     elapsed = time.monotonic() - start
     changed = int(re.search(r"changed=(\d+)", output.rsplit("PLAY RECAP", 1)[1]).group(1))  # type: ignore[union-attr]
     return elapsed, changed
+
+
+def baseline_checkout(ref: str) -> Path:
+    """A worktree of `ref` under .lab/, made anew: the playbook a re-run is compared with."""
+    worktree = PROJECT / ".lab/bench-baseline"
+    subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=PROJECT, capture_output=True)
+    run("git", "worktree", "add", "--detach", str(worktree), ref)
+    return worktree
+
+
+def timed_rerun(checkout: Path) -> tuple[float, int]:
+    """The idempotent re-run of `checkout`'s site.yml, with its own roles and filters."""
+    start = time.monotonic()
+    result = run_playbook(
+        INVENTORY,
+        checkout / "site.yml",
+        cwd=checkout,
+        env={
+            "ANSIBLE_CONFIG": str(checkout / "ansible.cfg"),
+            "ANSIBLE_COLLECTIONS_PATH": f"{checkout / 'collections'}:{PROJECT / '.collections'}",
+        },
+    )
+    result.check_returncode()
+    elapsed = time.monotonic() - start
+    changed = int(re.search(r"changed=(\d+)", result.stdout.rsplit("PLAY RECAP", 1)[1]).group(1))  # type: ignore[union-attr]
+    return elapsed, changed
+
+
+def compare_reruns(ref: str, rounds: int) -> None:
+    """Alternate the re-runs of the checkout and of `ref`; print each, the medians and their ratio."""
+    checkouts = {"checkout": PROJECT, ref: baseline_checkout(ref)}
+    times: dict[str, list[float]] = {name: [] for name in checkouts}
+    for _ in range(rounds):
+        for name, checkout in checkouts.items():
+            elapsed, changed = timed_rerun(checkout)
+            times[name].append(elapsed)
+            print(f"re-run {name:10}: {elapsed:5.1f} s, changed={changed}")
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    print(
+        f"re-run: median checkout {medians['checkout']:.1f} s, {ref} {medians[ref]:.1f} s, "
+        f"ratio checkout/{ref}: {medians['checkout'] / medians[ref]:.2f}"
+    )
 
 
 def add_bench_recipients(count: int) -> None:
@@ -148,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_ROUNDS,
         help=f"alternating runs of each configuration (default {DEFAULT_ROUNDS})",
     )
+    parser.add_argument("--baseline-ref", metavar="REF", help="also time the re-run of this commit's site.yml")
+    parser.add_argument("--playbook-only", action="store_true", help="time the playbook only, no mail")
     return parser
 
 
@@ -174,6 +222,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     rerun, rerun_changed = timed_playbook()
     print(f"fresh converge:       {converge:6.1f} s")
     print(f"idempotent re-run:    {rerun:6.1f} s, changed={rerun_changed}")
+    if args.baseline_ref:
+        compare_reruns(args.baseline_ref, args.rounds)
+    if args.playbook_only:
+        return 0
 
     add_bench_recipients(args.recipients)
     local = snapshot("local")

@@ -1,0 +1,39 @@
+"""Test `in_place`: is a file on the host already as a task would write it?
+
+The template and copy modules cost two round trips per file even when nothing
+changes (a stat, then the file module for owner and mode): most of a re-run's
+time (issue 13). A role reads its files once with ansible.builtin.find
+(get_checksum: true) and skips the tasks whose file is in place:
+
+    when: lookup('ansible.builtin.template', 'main.cf.j2')
+          is not postdove.mailserver.in_place(__postfix_files, '/etc/postfix/main.cf')
+
+Only an exact match skips: content (SHA-1, as find reports it), owner, group
+and mode. Anything else, a file find did not see included, runs the task,
+which then decides as always. Unit-tested in tests/test_skip_tests.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+
+def in_place(
+    content: str, found: dict, path: str, owner: str = "root", group: str = "root", mode: str = "0644"
+) -> bool:
+    """True when `found` (a find result) lists `path` with this content, owner, group and mode."""
+    checksum = hashlib.sha1(content.encode("utf-8")).hexdigest()  # find reports SHA-1
+    for entry in found.get("files", []):
+        if entry.get("path") == path:
+            return (
+                entry.get("checksum") == checksum
+                and entry.get("pw_name") == owner
+                and entry.get("gr_name") == group
+                and entry.get("mode") == mode
+            )
+    return False
+
+
+class TestModule:
+    def tests(self) -> dict[str, object]:
+        return {"in_place": in_place}

@@ -1,0 +1,74 @@
+"""The test plugins that let a re-run skip work already done (plugins/test/)."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+
+import pytest
+
+from postdove.testing.project import PROJECT
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(name, PROJECT / f"plugins/test/{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+files = _load("files")
+packages = _load("packages")
+
+CONTENT = "myhostname = server.hello.com\n"
+
+
+def _found(**changes: str) -> dict:
+    entry = {
+        "path": "/etc/postfix/main.cf",
+        "checksum": hashlib.sha1(CONTENT.encode()).hexdigest(),  # as find reports it
+        "pw_name": "root",
+        "gr_name": "root",
+        "mode": "0644",
+    }
+    return {"files": [entry | changes]}
+
+
+def test_a_file_as_the_task_would_write_it_is_in_place() -> None:
+    assert files.in_place(CONTENT, _found(), "/etc/postfix/main.cf")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"checksum": "0" * 40},
+        {"pw_name": "postfix"},
+        {"gr_name": "postdrop"},
+        {"mode": "0600"},
+        {"path": "/etc/postfix/master.cf"},
+    ],
+    ids=["content", "owner", "group", "mode", "another file"],
+)
+def test_any_difference_or_a_missing_file_runs_the_task(changes: dict) -> None:
+    assert not files.in_place(CONTENT, _found(**changes), "/etc/postfix/main.cf")
+
+
+def test_owner_group_and_mode_are_those_asked_for() -> None:
+    found = _found(mode="0600", gr_name="dovecot")
+    assert files.in_place(CONTENT, found, "/etc/postfix/main.cf", group="dovecot", mode="0600")
+
+
+def test_no_find_result_runs_the_task() -> None:
+    assert not files.in_place(CONTENT, {}, "/etc/postfix/main.cf")
+
+
+def test_packages_all_listed_are_installed() -> None:
+    facts = {"postfix": [{"version": "3.7.11"}], "bsd-mailx": [{"version": "8.1.2"}]}
+    assert packages.installed(["postfix", "bsd-mailx"], facts)
+    assert packages.installed([], facts)
+
+
+def test_one_missing_package_or_no_facts_runs_the_install() -> None:
+    assert not packages.installed(["postfix", "procmail"], {"postfix": []})
+    assert not packages.installed(["postfix"], {})
