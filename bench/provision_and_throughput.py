@@ -56,16 +56,6 @@ def in_container(script: str) -> str:
     return run("podman", "exec", CONTAINER, "sh", "-c", script, capture=True)
 
 
-def timed_playbook(*options: str) -> tuple[float, int]:
-    start = time.monotonic()
-    result = run_playbook(INVENTORY, PROJECT / "site.yml", *options)
-    result.check_returncode()
-    output = result.stdout
-    elapsed = time.monotonic() - start
-    changed = int(re.search(r"changed=(\d+)", output.rsplit("PLAY RECAP", 1)[1]).group(1))  # type: ignore[union-attr]
-    return elapsed, changed
-
-
 def baseline_checkout(ref: str) -> Path:
     """A worktree of `ref` under .lab/, made anew: the playbook a re-run is compared with."""
     worktree = PROJECT / ".lab/bench-baseline"
@@ -74,12 +64,13 @@ def baseline_checkout(ref: str) -> Path:
     return worktree
 
 
-def timed_rerun(checkout: Path) -> tuple[float, int]:
-    """The idempotent re-run of `checkout`'s site.yml, with its own roles and filters."""
+def timed_playbook(*options: str, checkout: Path = PROJECT) -> tuple[float, int]:
+    """Seconds and changed count of `checkout`'s site.yml on the lab container, with its own roles and filters."""
     start = time.monotonic()
     result = run_playbook(
         INVENTORY,
         checkout / "site.yml",
+        *options,
         cwd=checkout,
         env={
             "ANSIBLE_CONFIG": str(checkout / "ansible.cfg"),
@@ -98,7 +89,7 @@ def compare_reruns(ref: str, rounds: int) -> None:
     times: dict[str, list[float]] = {name: [] for name in checkouts}
     for _ in range(rounds):
         for name, checkout in checkouts.items():
-            elapsed, changed = timed_rerun(checkout)
+            elapsed, changed = timed_playbook(checkout=checkout)
             times[name].append(elapsed)
             print(f"re-run {name:10}: {elapsed:5.1f} s, changed={changed}")
     medians = {name: statistics.median(values) for name, values in times.items()}
