@@ -77,6 +77,9 @@ OS_SPECIFIC = {
     "tls_eecdh_auto_curves",
     "smtpd_tls_dh1024_param_file",
     "smtpd_client_auth_rate_limit",
+    # The inbound checker: rspamd on Debian (Postfix refuses from its header), OpenDMARC on EL.
+    "smtpd_milters",
+    "milter_header_checks",
 }
 
 
@@ -231,10 +234,16 @@ def test_debian_daemons_accept_the_rendered_config_without_warnings(rendered: Pa
             logins=regexp:/etc/postfix/postdove_sender_logins
             [ "$(postmap -q bob@hello.info $logins)" = bob@hello.info ]
             postconf -h smtpd_recipient_restrictions | grep -q "check_policy_service unix:private/quota-status"
-            # OpenDKIM first: OpenDMARC reads its result (mail_inbound_checks).
-            [ "$(postconf -h smtpd_milters)" = "unix:opendkim/opendkim.sock, unix:opendmarc/opendmarc.sock" ]
+            # OpenDKIM signs first, rspamd checks last (mail_inbound_checks).
+            [ "$(postconf -h smtpd_milters)" = "unix:opendkim/opendkim.sock, unix:rspamd/rspamd.sock" ]
             [ "$(postconf -h non_smtpd_milters)" = unix:opendkim/opendkim.sock ]
             [ "$(postconf -h milter_default_action)" = tempfail ]
+            # rspamd's verdict on a forgery of a p=reject domain, as Postfix refuses it.
+            milter_checks=$(postconf -h milter_header_checks)
+            header=$(printf 'Authentication-Results: server.hello.com;\n\tdmarc=fail reason="No valid SPF"')
+            verdict=$(postmap -q "$header header.from=bank.example (policy=reject)" "$milter_checks")
+            [ "$verdict" = "REJECT 5.7.1 rejected by DMARC policy for bank.example" ]
+            ! postmap -q "$header header.from=shop.example (policy=none)" "$milter_checks"
         esac
         warnings=$(doveconf -n 2>&1 >/dev/null)
         [ -z "$warnings" ] || {{ echo "$warnings"; exit 1; }}

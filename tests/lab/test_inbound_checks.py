@@ -1,12 +1,12 @@
 """Inbound SPF, DKIM and DMARC checks (issue 11 item 2), with a real DNS server and real milters.
 
 The trusted server of conftest.py (mail_inbound_checks on) resolves through an
-NSD on 127.0.0.1:53 in its container that serves three domains: hello.com as
+NSD on 127.0.0.1:53 in its container that serves four domains: hello.com as
 `postdove dns` printed it (SPF `mx -all`, DMARC p=none), friend.example
-(SPF allows the container's own address, DKIM key s1, p=reject) and
-bank.example (SPF `-all`, p=reject). Messages come from the container's
-network address, not from mail_networks, so OpenDKIM and OpenDMARC check
-them as mail from another MTA; friend.example's are DKIM-signed by dkimpy.
+(SPF allows the container's own address, DKIM key s1, p=reject),
+bank.example (SPF `-all`, p=reject) and shop.example (SPF `-all`, p=none). Messages come from the container's
+network address, not from mail_networks, so rspamd checks them as mail
+from another MTA; friend.example's are DKIM-signed by dkimpy.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def outside_address(trusted_server) -> str:
 
 @pytest.fixture(scope="module")
 def checked_world(trusted_server, outside_address):
-    """NSD on port 53 as the server's only resolver, serving the three domains; undone afterwards."""
+    """NSD on port 53 as the server's only resolver, serving the four domains; undone afterwards."""
     run("sh", "-c", "DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-dkim >/dev/null 2>&1")
     run("sh", "-c", "rm -rf /tmp/friend && mkdir /tmp/friend")
     run("opendkim-genkey", "-b", "2048", "-d", "friend.example", "-s", "s1", "-D", "/tmp/friend")
@@ -84,16 +84,20 @@ def checked_world(trusted_server, outside_address):
             'bank.example. 3600 IN TXT "v=spf1 -all"',
             '_dmarc.bank.example. 3600 IN TXT "v=DMARC1; p=reject"',
         ],
+        "shop.example": [
+            'shop.example. 3600 IN TXT "v=spf1 -all"',
+            '_dmarc.shop.example. 3600 IN TXT "v=DMARC1; p=none"',
+        ],
     }
     nsd_zones.serve(NAME, zones, 53)
     run("sh", "-c", "cp /etc/resolv.conf /tmp/resolv.conf.saved && echo 'nameserver 127.0.0.1' > /etc/resolv.conf")
-    # The milters' resolvers read resolv.conf when they start.
-    run("systemctl", "restart", "opendkim", "opendmarc")
+    # rspamd reads resolv.conf when it starts.
+    run("systemctl", "restart", "rspamd")
     run("sh", "-c", f"cat > /tmp/send.py <<'EOF'\n{SEND}EOF")
     yield
     run("sh", "-c", "cat /tmp/resolv.conf.saved > /etc/resolv.conf")
     nsd_zones.stop(NAME, 53)
-    run("systemctl", "restart", "opendkim", "opendmarc")
+    run("systemctl", "restart", "rspamd")
 
 
 def send(address: str, mail_from: str, header_from: str, mode: str = "plain") -> tuple[str, str]:
@@ -122,6 +126,14 @@ def test_signed_mail_from_an_allowed_mta_passes_spf_dkim_and_dmarc(checked_world
     assert "dmarc=pass" in results, results
 
 
+def test_the_results_are_in_one_authentication_results_header(checked_world, outside_address):
+    token, answer = send(outside_address, "news@friend.example", "news@friend.example", "signed")
+    assert answer == "250"
+    (header,) = [h for h in authentication_results(delivered_headers(token)) if AUTHSERV_ID in h.split(";")[0]]
+    for result in ("dkim=pass", "spf=pass", "dmarc=pass"):
+        assert result in header, header
+
+
 def test_a_body_changed_after_signing_fails_dkim(checked_world, outside_address):
     token, answer = send(outside_address, "news@friend.example", "news@friend.example", "tampered")
     # SPF passes and is aligned, so DMARC still passes and the message comes in.
@@ -138,7 +150,8 @@ def test_a_forgery_of_a_p_reject_domain_is_refused_with_550_5_7_1(checked_world,
 
 
 def test_a_forgery_of_a_p_none_domain_is_marked_and_an_injected_result_is_removed(checked_world, outside_address):
-    token, answer = send(outside_address, "test@hello.com", "test@hello.com", "inject")
+    # Not hello.com: this container's address is hello.com's MX, which its SPF allows.
+    token, answer = send(outside_address, "sales@shop.example", "sales@shop.example", "inject")
     assert answer == "250"
     headers = delivered_headers(token)
     results = results_of(headers)

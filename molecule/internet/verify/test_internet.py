@@ -192,15 +192,19 @@ def test_the_receiver_verifies_the_certificate_pebble_issued(
     assert "Pebble Intermediate CA" in issuer, issuer
 
 
+RSPAMD_LOG = "/var/log/rspamd/rspamd.log"
+
+
 def test_a_forgery_of_hello_com_fails_spf_and_dmarc_and_is_refused(published, forger: testinfra.host.Host):
     token = f"forged-{uuid.uuid4().hex[:8]}"
     answer = send_from_forger(forger, "test@hello.com", token, f"Message-ID: <{token}@forger.test>")
     assert answer == "550 5.7.1 rejected by DMARC policy for hello.com", answer
-    # OpenDMARC's log, per queue ID: SPF failed (10.231.0.66 is not hello.com's MX), so DMARC did.
+    # rspamd's log, per queue ID: SPF failed (10.231.0.66 is not hello.com's MX), so DMARC did.
     logged = container("mail").check_output(f"journalctl -q --no-pager -o cat -g 'message-id=<{token}@forger.test>'")
     queue_id = logged.split(":")[0]
-    log = container("mail").check_output("journalctl -q --no-pager -t opendmarc -o cat")
-    assert f"{queue_id}: SPF(mailfrom): hello.com fail" in log and f"{queue_id}: hello.com fail" in log, log
+    scans = container("mail").file(RSPAMD_LOG).content_string.splitlines()
+    (scan,) = [line for line in scans if f"qid: <{queue_id}>" in line]
+    assert "R_SPF_FAIL" in scan and "DMARC_POLICY_REJECT" in scan, scan
 
 
 def test_a_body_changed_after_signing_fails_dkim_at_the_receiver(
