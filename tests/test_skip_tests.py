@@ -20,6 +20,7 @@ def _load(name: str):
 
 files = _load("files")
 packages = _load("packages")
+units = _load("units")
 
 CONTENT = "myhostname = server.hello.com\n"
 
@@ -63,12 +64,51 @@ def test_no_find_result_runs_the_task() -> None:
     assert not files.in_place(CONTENT, {}, "/etc/postfix/main.cf")
 
 
+def test_owned_checks_owner_group_and_mode_only() -> None:
+    key = {"path": "/etc/ssl/private/k", "checksum": "x", "pw_name": "root", "gr_name": "root", "mode": "0600"}
+    found = {"files": [key]}
+    assert files.owned(found, "/etc/ssl/private/k", mode="0600")
+    assert not files.owned(found, "/etc/ssl/private/k", mode="0644")
+    assert not files.owned(found, "/etc/ssl/private/other", mode="0600")
+    assert not files.owned({"skipped": True}, "/etc/ssl/private/k", mode="0600")
+
+
 def test_packages_all_listed_are_installed() -> None:
-    facts = {"postfix": [{"version": "3.7.11"}], "bsd-mailx": [{"version": "8.1.2"}]}
-    assert packages.installed(["postfix", "bsd-mailx"], facts)
-    assert packages.installed([], facts)
+    listed = ["postfix", "bsd-mailx"]
+    assert packages.installed(["postfix", "bsd-mailx"], listed)
+    assert packages.installed([], listed)
 
 
-def test_one_missing_package_or_no_facts_runs_the_install() -> None:
-    assert not packages.installed(["postfix", "procmail"], {"postfix": []})
-    assert not packages.installed(["postfix"], {})
+def test_one_missing_package_or_no_list_runs_the_install() -> None:
+    assert not packages.installed(["postfix", "procmail"], ["postfix"])
+    assert not packages.installed(["postfix"], [])
+
+
+SHOWN = """Id=postfix.service
+ActiveState=active
+UnitFileState=enabled
+
+Id=dovecot.service
+ActiveState=failed
+UnitFileState=enabled
+
+Id=rspamd.service
+ActiveState=active
+UnitFileState=disabled
+
+Id=opendkim.service
+ActiveState=inactive
+UnitFileState=
+"""
+
+
+def test_a_daemon_active_and_enabled_skips_its_start() -> None:
+    assert units.started_and_enabled({"stdout": SHOWN}, "postfix")
+
+
+def test_any_other_state_or_no_reading_runs_the_start() -> None:
+    assert not units.started_and_enabled({"stdout": SHOWN}, "dovecot")  # failed
+    assert not units.started_and_enabled({"stdout": SHOWN}, "rspamd")  # not enabled
+    assert not units.started_and_enabled({"stdout": SHOWN}, "opendkim")  # not installed
+    assert not units.started_and_enabled({"stdout": SHOWN}, "firewalld")  # not read
+    assert not units.started_and_enabled({"skipped": True}, "postfix")

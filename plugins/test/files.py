@@ -9,7 +9,8 @@ time (issue 13). A role reads its files once with ansible.builtin.find
           is not postdove.mailserver.in_place(__postfix_files, '/etc/postfix/main.cf')
 
 Only an exact match skips: content (SHA-1, as find reports it), owner, group
-and mode. Anything else, a file find did not see included, runs the task,
+and mode; `owned` checks the last three only (for a key or certificate whose
+content a module reads). Anything else, a file find did not see included, runs the task,
 which then decides as always. Unit-tested in tests/test_skip_tests.py.
 """
 
@@ -23,17 +24,21 @@ def in_place(
 ) -> bool:
     """True when `found` (a find result) lists `path` with this content, owner, group and mode."""
     checksum = hashlib.sha1(content.encode("utf-8")).hexdigest()  # find reports SHA-1
-    for entry in found.get("files", []):
-        if entry.get("path") == path:
-            return (
-                entry.get("checksum") == checksum
-                and entry.get("pw_name") == owner
-                and entry.get("gr_name") == group
-                and entry.get("mode") == mode
-            )
-    return False
+    entry = _entry(found, path)
+    return entry.get("checksum") == checksum and owned(found, path, owner, group, mode)
+
+
+def owned(found: dict, path: str, owner: str = "root", group: str = "root", mode: str = "0644") -> bool:
+    """True when `found` (a find result) lists `path` with this owner, group and mode."""
+    entry = _entry(found, path)
+    return entry.get("pw_name") == owner and entry.get("gr_name") == group and entry.get("mode") == mode
+
+
+def _entry(found: dict, path: str) -> dict:
+    """`path`'s entry in a find result; empty when find did not list it."""
+    return next((entry for entry in found.get("files", []) if entry.get("path") == path), {})
 
 
 class TestModule:
     def tests(self) -> dict[str, object]:
-        return {"in_place": in_place}
+        return {"in_place": in_place, "owned": owned}

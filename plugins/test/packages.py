@@ -1,23 +1,25 @@
-"""Test `installed`: are all these packages in package_facts' list?
+"""Test `installed`: are all these packages in the list of installed ones?
 
 The package module takes about half a second to find that nothing needs
-installing (issue 13); the mail role reads the installed packages once and
-each role skips its install task when this test holds:
+installing (issue 13); the mail role lists the installed packages once
+(`__mail_installed_packages`, from dpkg-query or rpm) and each role skips its
+install task when this test holds:
 
-    when: __postfix_all_packages is not postdove.mailserver.installed(ansible_facts.packages | default({}))
+    when: __postfix_all_packages is not postdove.mailserver.installed(__mail_installed_packages)
 
-A name the facts do not list (a virtual package, or no facts at all) runs the
-task, which then decides as always. Unit-tested in tests/test_skip_tests.py.
+A name the list lacks (a virtual package, one dpkg left unfinished, or no
+list at all) runs the task, which then decides as always. Unit-tested in
+tests/test_skip_tests.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable
 
 
-def installed(packages: Iterable[str], facts: Mapping[str, object]) -> bool:
-    """True when every package name is a key of package_facts' `packages`."""
-    return all(name in facts for name in packages)
+def installed(packages: Iterable[str], installed_names: Collection[str]) -> bool:
+    """True when every package name is in `installed_names`."""
+    return all(name in installed_names for name in packages)
 
 
 class TestModule:
