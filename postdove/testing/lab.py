@@ -17,6 +17,7 @@ from postdove.testing.containers import container_address, sh
 from postdove.testing.project import PROJECT
 
 __all__ = [
+    "GUIDE_SERVER_13",
     "NEWEST_ANSIBLE_PLAYBOOK",
     "PROJECT",
     "TRUSTED_SERVER",
@@ -31,6 +32,8 @@ __all__ = [
 # The container tests/lab/conftest.py's trusted_server fixture converges once
 # for the issue-11 tests (DKIM, DNS facts, an ACME certificate).
 TRUSTED_SERVER = "postdove-trusted"
+# The Debian 13 guide server the newest-core and certificate tests share (tests/lab/conftest.py).
+GUIDE_SERVER_13 = "postdove-guide13"
 
 # The newest ansible-core this controller runs (tools/newest-controller.txt).
 NEWEST_ANSIBLE_PLAYBOOK = PROJECT / ".venv-newest/bin/ansible-playbook"

@@ -1,9 +1,13 @@
-"""The lab server the issue-11 tests share: one converge with DKIM, inbound checks, the DNS facts and ACME.
+"""The lab servers several test files share, which keeps the lab stage's time in CI's budget.
 
-test_dkim_and_dns.py, test_inbound_checks.py and test_acme.py all need a converged Debian 12 server
-with the options that make other servers trust it; one container and one
-converge (plus the idempotence re-run) serve both, which keeps the lab stage's
-time in CI's budget.
+trusted_server: test_dkim_and_dns.py, test_inbound_checks.py and test_acme.py all
+need a converged Debian 12 server with the options that make other servers
+trust it; one container and one converge (plus the idempotence re-run) serve them.
+
+guide_server_13: a Debian 13 container with the guide's inventory, not yet
+converged. test_newest_ansible_core.py converges it first (with the newest
+ansible-core), then test_selfsigned_certificate.py works on the converged
+server instead of paying for a fresh converge of its own.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from postdove.testing.lab import TRUSTED_SERVER, converge, lab_host
+from postdove.testing.lab import GUIDE_SERVER_13, TRUSTED_SERVER, LabHost, converge, lab_host
 from postdove.testing.pebble import DIRECTORY, save_pebble_root, start_pebble
 
 SSH_PORT = 2254
+GUIDE_SERVER_13_SSH_PORT = 2248
 
 
 @dataclass(frozen=True)
@@ -53,3 +58,9 @@ def trusted_server(tmp_path_factory) -> Iterator[TrustedServer]:
         again = converge(lab.inventory)
         assert again.returncode == 0 and re.search(r"changed=0\s", again.stdout), again.stdout[-3000:]
         yield TrustedServer(TRUSTED_SERVER, lab.inventory, directory / "postdove-dns", save_pebble_root(TRUSTED_SERVER))
+
+
+@pytest.fixture(scope="session")
+def guide_server_13(tmp_path_factory) -> Iterator[LabHost]:
+    with lab_host(tmp_path_factory.mktemp("guide13"), GUIDE_SERVER_13, GUIDE_SERVER_13_SSH_PORT, debian="13") as lab:
+        yield lab

@@ -3,7 +3,8 @@
 pyproject.toml pins ansible-core 2.16, the last that manages CentOS 7; the
 Molecule scenarios run on it. This converges a fresh Debian 13 container
 (Python 3.13) once with .venv-newest's ansible-core (tools/newest-controller.txt),
-runs it again for idempotence, and sends the guide's test mail.
+runs it again for idempotence, and sends the guide's test mail. The container
+is conftest.py's guide_server_13, which test_selfsigned_certificate.py uses next.
 """
 
 from __future__ import annotations
@@ -12,23 +13,16 @@ import re
 
 import pytest
 
+from postdove.testing.lab import GUIDE_SERVER_13 as NAME
 from postdove.testing.lab import NEWEST_ANSIBLE_PLAYBOOK as NEWEST
-from postdove.testing.lab import converge, guide_check_arrives, lab_host, sh
+from postdove.testing.lab import LabHost, converge, guide_check_arrives, sh
 
 pytestmark = pytest.mark.lab
 
-NAME = "postdove-newest"
-SSH_PORT = 2248
-
-
-@pytest.fixture
-def debian13(tmp_path):
-    with lab_host(tmp_path, NAME, SSH_PORT, debian="13") as lab:
-        yield lab.inventory
-
 
 @pytest.mark.skipif(not NEWEST.exists(), reason="needs .venv-newest (tools/setup)")
-def test_newest_ansible_core_converges_debian_13(debian13):
+def test_newest_ansible_core_converges_debian_13(guide_server_13: LabHost) -> None:
+    debian13 = guide_server_13.inventory
     core = sh(str(NEWEST.with_name("ansible")), "--version").splitlines()[0]
     first = converge(debian13, ansible_playbook=str(NEWEST))
     assert first.returncode == 0, f"{core}\n{first.stdout[-4000:]}"
