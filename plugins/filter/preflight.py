@@ -79,6 +79,7 @@ def role_options(roles_dir: str, roles: list[str]) -> dict[str, dict]:
 class FilterModule:
     def filters(self) -> dict[str, object]:
         return {
+            "os_release_field": os_release_field,
             "os_release_target": os_release_target,
             "port_clashes": port_clashes,
             "roles_depending_on": roles_depending_on,
