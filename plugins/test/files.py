@@ -2,15 +2,16 @@
 
 The template and copy modules cost two round trips per file even when nothing
 changes (a stat, then the file module for owner and mode): most of a re-run's
-time (issue 13). A role reads its files once with ansible.builtin.find
-(get_checksum: true) and skips the tasks whose file is in place:
+time (issue 13). The mail role reads every role's files once with
+plugins/modules/file_states.py (the shape of ansible.builtin.find's result,
+which these tests read too) and each role skips the tasks whose file is in place:
 
     when: lookup('ansible.builtin.template', 'main.cf.j2')
           is not postdove.mailserver.in_place(__postfix_files, '/etc/postfix/main.cf')
 
-Only an exact match skips: content (SHA-1, as find reports it), owner, group
+Only an exact match skips: content (SHA-1, as find and file_states report it), owner, group
 and mode; `owned` checks the last three only (for a key or certificate whose
-content a module reads). Anything else, a file find did not see included, runs the task,
+content a module reads). Anything else, a file the reading did not list included, runs the task,
 which then decides as always. Unit-tested in tests/test_skip_tests.py.
 """
 
@@ -23,7 +24,7 @@ def in_place(
     content: str, found: dict, path: str, owner: str = "root", group: str = "root", mode: str = "0644"
 ) -> bool:
     """True when `found` (a find result) lists `path` with this content, owner, group and mode."""
-    checksum = hashlib.sha1(content.encode("utf-8")).hexdigest()  # find reports SHA-1
+    checksum = hashlib.sha1(content.encode("utf-8")).hexdigest()  # the readings report SHA-1
     entry = _entry(found, path)
     return entry.get("checksum") == checksum and owned(found, path, owner, group, mode)
 
