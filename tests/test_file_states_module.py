@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import grp
 import hashlib
 import importlib.util
 import json
@@ -75,3 +76,80 @@ def test_files_directories_and_globs_are_read_and_missing_paths_left_out(tmp_pat
     group = result["files"][0]["gr_name"]
     assert files.in_place("myhostname = server.hello.com\n", result, str(main_cf), owner, group, "0640")
     assert not files.in_place("myhostname = other\n", result, str(main_cf), owner, group, "0640")
+
+
+MARKER = "# {mark} postdove mail_hosts_entries"
+BLOCK = "192.0.2.10\tserver.hello.com\n"
+BEGIN, END = "# BEGIN postdove mail_hosts_entries\n", "# END postdove mail_hosts_entries\n"
+# name: (file content, block; an empty block is state: absent)
+HOSTS_FILES = {
+    "at-end": ("127.0.0.1\tlocalhost\n" + BEGIN + BLOCK + END, BLOCK),
+    "in-the-middle": (BEGIN + BLOCK + END + "::1\tlocalhost\n", BLOCK),
+    "twice": (BEGIN + "old\n" + END + BEGIN + BLOCK + END, BLOCK),
+    "other-entry": (BEGIN + "192.0.2.11\tserver.hello.com\n" + END, BLOCK),
+    "no-block": ("127.0.0.1\tlocalhost\n", BLOCK),
+    "no-final-newline": (BEGIN + BLOCK + END.rstrip("\n"), BLOCK),
+    "absent-as-wanted": ("127.0.0.1\tlocalhost\n", ""),
+    "absent-to-remove": ("127.0.0.1\tlocalhost\n" + BEGIN + BLOCK + END, ""),
+}
+
+
+def test_block_in_place_agrees_with_blockinfile(tmp_path: Path) -> None:
+    """blockinfile itself, in check mode, is the oracle for each /etc/hosts shape."""
+    for name, (content, _block) in HOSTS_FILES.items():
+        (tmp_path / name).write_text(content)
+    (tmp_path / "at-end").chmod(0o600)  # only its mode differs
+    (tmp_path / "at-end-0644").write_text(HOSTS_FILES["at-end"][0])
+    cases = {**HOSTS_FILES, "at-end-0644": HOSTS_FILES["at-end"]}
+    paths = [str(tmp_path / name) for name in cases]
+    owner = pwd.getpwuid(os.getuid()).pw_name
+    group = grp.getgrgid(os.getgid()).gr_name
+    playbook = tmp_path / "blockinfile.yml"
+    playbook.write_text(
+        json.dumps(
+            [
+                {
+                    "hosts": "localhost",
+                    "gather_facts": False,
+                    "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+                    "tasks": [
+                        {
+                            "ansible.builtin.blockinfile": {
+                                "path": "{{ item.0 }}",
+                                "marker": MARKER,
+                                "block": "{{ item.1 }}",
+                                "state": "{{ item.1 | ternary('present', 'absent') }}",
+                                "owner": owner,
+                                "group": group,
+                                "mode": "0644",
+                            },
+                            "loop": [[path, case[1]] for path, case in zip(paths, cases.values(), strict=True)],
+                            "check_mode": True,
+                        },
+                        {"postdove.mailserver.file_states": {"paths": paths, "content": paths}},
+                    ],
+                }
+            ]
+        )
+    )
+    env = {**os.environ, "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "json"}
+    run = subprocess.run(
+        ["ansible-playbook", "-i", "localhost,", "-c", "local", str(playbook)],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    tasks = json.loads(run.stdout)["plays"][0]["tasks"]
+    changed = [item["changed"] for item in tasks[0]["hosts"]["localhost"]["results"]]
+    found = tasks[1]["hosts"]["localhost"]
+
+    in_place = [
+        files.block_in_place(case[1], found, path, MARKER, owner, group, "0644")
+        for path, case in zip(paths, cases.values(), strict=True)
+    ]
+    assert dict(zip(cases, in_place, strict=True)) == {
+        name: not was_changed for name, was_changed in zip(cases, changed, strict=True)
+    }
+    assert in_place.count(True) == 4, "at-end-0644, in-the-middle, twice, absent-as-wanted"

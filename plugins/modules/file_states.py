@@ -12,7 +12,7 @@ short_description: Checksum, owner, group and mode of many files in one round tr
 description:
   - Reads each regular file at I(paths); a directory stands for the regular files in it
     (not its subdirectories); a glob stands for what it matches.
-  - A path that does not exist is left out in silence (ansible.builtin.find warns): on a
+  - A path that does not exist is left out in silence (ansible.builtin.find warns); on a
     bare host /etc/postfix is not there yet, and a file not listed is one to write.
   - Symbolic links are left out, as ansible.builtin.find leaves them out.
   - I(files) has ansible.builtin.find's shape, which plugins/test/files.py reads.

@@ -11,12 +11,14 @@ which these tests read too) and each role skips the tasks whose file is in place
 
 Only an exact match skips: content (SHA-1, as find and file_states report it), owner, group
 and mode; `owned` checks the last three only (for a key or certificate whose
-content a module reads). Anything else, a file the reading did not list included, runs the task,
+content a module reads); `block_in_place` a blockinfile block, in a file whose
+content the reading returned. Anything else, a file the reading did not list included, runs the task,
 which then decides as always. Unit-tested in tests/test_skip_tests.py.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 
 
@@ -35,6 +37,26 @@ def owned(found: dict, path: str, owner: str = "root", group: str = "root", mode
     return entry.get("pw_name") == owner and entry.get("gr_name") == group and entry.get("mode") == mode
 
 
+def block_in_place(
+    block: str, found: dict, path: str, marker: str, owner: str = "root", group: str = "root", mode: str = "0644"
+) -> bool:
+    """True when blockinfile would leave `path` as it is: `block` between its markers (or, empty, no block)."""
+    text = base64.b64decode(found.get("contents", {}).get(path, "")).decode("utf-8", "replace")
+    if path not in found.get("contents", {}) or not text.endswith("\n"):
+        return False  # unread; or blockinfile would add the missing newline
+    lines = text.splitlines(keepends=True)
+    begin, end = marker.replace("{mark}", "BEGIN") + "\n", marker.replace("{mark}", "END") + "\n"
+    # blockinfile replaces from the last BEGIN to the last END.
+    first = max((i for i, line in enumerate(lines) if line == begin), default=None)
+    last = max((i for i, line in enumerate(lines) if line == end), default=None)
+    if not block:
+        in_place = first is None or last is None
+    else:
+        wanted = [begin, *(block if block.endswith("\n") else block + "\n").splitlines(keepends=True), end]
+        in_place = first is not None and last is not None and lines[first : last + 1] == wanted
+    return in_place and owned(found, path, owner, group, mode)
+
+
 def _entry(found: dict, path: str) -> dict:
     """`path`'s entry in a find result; empty when find did not list it."""
     return next((entry for entry in found.get("files", []) if entry.get("path") == path), {})
@@ -42,4 +64,4 @@ def _entry(found: dict, path: str) -> dict:
 
 class TestModule:
     def tests(self) -> dict[str, object]:
-        return {"in_place": in_place, "owned": owned}
+        return {"in_place": in_place, "owned": owned, "block_in_place": block_in_place}
