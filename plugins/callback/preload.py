@@ -40,18 +40,24 @@ class CallbackModule(CallbackBase):
 
     def v2_playbook_on_start(self, playbook: object) -> None:
         try:
-            _import_plugins()
+            count = _import_plugins()
         except Exception as error:  # a speed-up only: never fail the run for it
             self._display.vvv(f"postdove.mailserver.preload: plugins not preloaded: {error}")
+        else:
+            self._display.vvv(f"postdove.mailserver.preload: {count} plugins preloaded")
 
 
-def _import_plugins() -> None:
+def _import_plugins() -> int:
+    """Import the plugins; return how many."""
     from ansible.plugins import loader
 
+    count = 0
     for kind in _PLUGIN_KINDS:
         for _plugin in getattr(loader, f"{kind}_loader").all():
-            pass
+            count += 1
     plugins_dir = Path(__file__).resolve().parent.parent
     for kind in _PLUGIN_KINDS:
         for source in sorted((plugins_dir / kind).glob("*.py")):
             importlib.import_module(f"{_COLLECTION_PACKAGE}.{kind}.{source.stem}")
+            count += 1
+    return count
