@@ -19,7 +19,9 @@ local(8) does not use); switching copies main.cf and master.cf and reloads.
 
 `--baseline-ref REF` also times the re-run of REF's site.yml (a git worktree of
 that commit), alternating `--rounds` times with the checkout's on the same
-container, and prints the ratio of the medians; `--playbook-only` stops there.
+container, then its fresh converge, alternating with the checkout's on a new
+container each, and prints the ratios of the medians; `--playbook-only` stops
+there.
 
 Run it through tools/bench (which sets up the controller and the lab).
 """
@@ -114,6 +116,26 @@ def compare_reruns(ref: str, rounds: int) -> None:
     )
 
 
+def compare_fresh_converges(ref: str, rounds: int) -> None:
+    """Alternate fresh converges of `ref` and the checkout, each on a new container; print each and the ratio.
+
+    The checkout goes last in each round, so the container left is its converge.
+    """
+    checkouts = {ref: baseline_checkout(ref), "checkout": PROJECT}
+    times: dict[str, list[float]] = {name: [] for name in checkouts}
+    for _ in range(rounds):
+        for name, checkout in checkouts.items():
+            start_lab_with_package_cache()
+            elapsed, changed = timed_playbook(checkout=checkout)
+            times[name].append(elapsed)
+            print(f"fresh converge {name:10}: {elapsed:5.1f} s, changed={changed}")
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    print(
+        f"fresh converge: median checkout {medians['checkout']:.1f} s, {ref} {medians[ref]:.1f} s, "
+        f"ratio checkout/{ref}: {medians['checkout'] / medians[ref]:.2f}"
+    )
+
+
 def add_bench_recipients(count: int) -> None:
     """Users bench0 ... bench{count-1}, and bench, 2bench ... {count}bench (smtp-source -r's names), with Maildirs."""
     in_container(
@@ -200,7 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_ROUNDS,
         help=f"alternating runs of each configuration (default {DEFAULT_ROUNDS})",
     )
-    parser.add_argument("--baseline-ref", metavar="REF", help="also time the re-run of this commit's site.yml")
+    parser.add_argument(
+        "--baseline-ref", metavar="REF", help="also time the re-run and fresh converge of this commit's site.yml"
+    )
     parser.add_argument("--playbook-only", action="store_true", help="time the playbook only, no mail")
     return parser
 
@@ -232,6 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"idempotent re-run:    {rerun:6.1f} s, changed={rerun_changed}")
     if args.baseline_ref:
         compare_reruns(args.baseline_ref, args.rounds)
+        compare_fresh_converges(args.baseline_ref, args.rounds)
     if args.playbook_only:
         return 0
 

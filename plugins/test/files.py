@@ -41,9 +41,12 @@ def block_in_place(
     block: str, found: dict, path: str, marker: str, owner: str = "root", group: str = "root", mode: str = "0644"
 ) -> bool:
     """True when blockinfile would leave `path` as it is: `block` between its markers (or, empty, no block)."""
-    text = base64.b64decode(found.get("contents", {}).get(path, "")).decode("utf-8", "replace")
-    if path not in found.get("contents", {}) or not text.endswith("\n"):
-        return False  # unread; or blockinfile would add the missing newline
+    encoded = found.get("contents", {}).get(path)
+    if encoded is None:
+        return False  # unread
+    text = base64.b64decode(encoded).decode("utf-8", "replace")
+    if not text.endswith("\n"):
+        return False  # blockinfile would add the missing newline
     lines = text.splitlines(keepends=True)
     begin, end = marker.replace("{mark}", "BEGIN") + "\n", marker.replace("{mark}", "END") + "\n"
     # blockinfile replaces from the last BEGIN to the last END.
