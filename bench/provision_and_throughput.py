@@ -100,40 +100,37 @@ def timed_playbook(*options: str, checkout: Path = PROJECT) -> tuple[float, int]
     return elapsed, changed
 
 
-def compare_reruns(ref: str, rounds: int) -> None:
-    """Alternate the re-runs of the checkout and of `ref`; print each, the medians and their ratio."""
-    checkouts = {"checkout": PROJECT, ref: baseline_checkout(ref)}
+def alternate_checkouts(
+    label: str, checkouts: dict[str, Path], rounds: int, before_each: Callable[[], object] = lambda: None
+) -> None:
+    """Run the checkouts' site.yml in turn, `rounds` times; print each run, the medians and their ratio."""
     times: dict[str, list[float]] = {name: [] for name in checkouts}
     for _ in range(rounds):
         for name, checkout in checkouts.items():
+            before_each()
             elapsed, changed = timed_playbook(checkout=checkout)
             times[name].append(elapsed)
-            print(f"re-run {name:10}: {elapsed:5.1f} s, changed={changed}")
+            print(f"{label} {name:10}: {elapsed:5.1f} s, changed={changed}")
+    (ref,) = (name for name in checkouts if name != "checkout")
     medians = {name: statistics.median(values) for name, values in times.items()}
     print(
-        f"re-run: median checkout {medians['checkout']:.1f} s, {ref} {medians[ref]:.1f} s, "
+        f"{label}: median checkout {medians['checkout']:.1f} s, {ref} {medians[ref]:.1f} s, "
         f"ratio checkout/{ref}: {medians['checkout'] / medians[ref]:.2f}"
     )
 
 
+def compare_reruns(ref: str, rounds: int) -> None:
+    """The idempotent re-runs of the checkout and of `ref`, alternating on the same container."""
+    alternate_checkouts("re-run", {"checkout": PROJECT, ref: baseline_checkout(ref)}, rounds)
+
+
 def compare_fresh_converges(ref: str, rounds: int) -> None:
-    """Alternate fresh converges of `ref` and the checkout, each on a new container; print each and the ratio.
+    """The fresh converges of `ref` and the checkout, alternating, each on a new container.
 
     The checkout goes last in each round, so the container left is its converge.
     """
     checkouts = {ref: baseline_checkout(ref), "checkout": PROJECT}
-    times: dict[str, list[float]] = {name: [] for name in checkouts}
-    for _ in range(rounds):
-        for name, checkout in checkouts.items():
-            start_lab_with_package_cache()
-            elapsed, changed = timed_playbook(checkout=checkout)
-            times[name].append(elapsed)
-            print(f"fresh converge {name:10}: {elapsed:5.1f} s, changed={changed}")
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    print(
-        f"fresh converge: median checkout {medians['checkout']:.1f} s, {ref} {medians[ref]:.1f} s, "
-        f"ratio checkout/{ref}: {medians['checkout'] / medians[ref]:.2f}"
-    )
+    alternate_checkouts("fresh converge", checkouts, rounds, before_each=start_lab_with_package_cache)
 
 
 def add_bench_recipients(count: int) -> None:
