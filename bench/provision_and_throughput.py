@@ -10,7 +10,8 @@ message is a file in its recipient's Maildir/new):
 - postdove's two delivery modes, local(8) and Dovecot LMTP (issue 13), alternating
   on the same container, for two cases: `--messages` spread over `--recipients`
   users (one recipient each), and `--fanout-messages` with `--recipients`
-  recipients each; with the ratio lmtp/local of the medians per case;
+  recipients each (bench/fanout_client.py); with the ratio lmtp/local of the
+  medians per case;
 - postdove's local mode against the guide's configuration (bench/guide-config),
   alternating, with the ratio of the medians.
 Each mode's Postfix configuration is the one site.yml writes for it (converged
@@ -46,6 +47,7 @@ LAB_SSH_PORT = "2225"  # as in inventories/lab/hosts.yml
 LAB_HOSTNAME = "server.hello.com"
 INVENTORY = PROJECT / "inventories/lab/hosts.yml"
 GUIDE_CONFIG = PROJECT / "bench/guide-config"
+FANOUT_CLIENT = PROJECT / "bench/fanout_client.py"
 DEFAULT_MESSAGES = 5000
 DEFAULT_RECIPIENTS = 100
 DEFAULT_SESSIONS = 20
@@ -134,11 +136,12 @@ def compare_fresh_converges(ref: str, rounds: int) -> None:
 
 
 def add_bench_recipients(count: int) -> None:
-    """Users bench0 ... bench{count-1}, and bench, 2bench ... {count}bench (smtp-source -r's names), with Maildirs."""
+    """Users bench0 ... bench{count-1} (one recipient a message) and fan1 ... fan{count} (fan-out), with Maildirs."""
     in_container(
-        f"for u in $(seq -f bench%.0f 0 {count - 1}) bench $(seq -f %.0fbench 2 {count}); do"
-        " id $u >/dev/null 2>&1 || useradd -m $u; install -d -o $u -g $u -m 0700 /home/$u/Maildir; done"
+        f"for u in $(seq -f bench%.0f 0 {count - 1}) $(seq -f fan%.0f 1 {count});"
+        " do id $u >/dev/null 2>&1 || useradd -m $u; install -d -o $u -g $u -m 0700 /home/$u/Maildir; done"
     )
+    run("podman", "cp", str(FANOUT_CLIENT), f"{CONTAINER}:/root/fanout_client.py")
 
 
 def snapshot(label: str) -> Path:
@@ -186,11 +189,9 @@ def throughput(messages: int, recipients: int, sessions: int) -> float:
 
 
 def fanout_throughput(messages: int, recipients: int, sessions: int) -> float:
-    """Deliveries per second of `messages` with `recipients` recipients each (bench, 2bench ... Nbench)."""
-    inject = (
-        f"smtp-source -s {sessions} -m {messages} -r {recipients} -f test@hello.com -t bench@hello.com 127.0.0.1:25"
-    )
-    return delivered_per_second(inject, messages * recipients, "/home/*bench")
+    """Deliveries per second of `messages` with `recipients` recipients each (fan1 ... fanN, bench/fanout_client.py)."""
+    inject = f"python3 /root/fanout_client.py {messages} {recipients} {sessions}"
+    return delivered_per_second(inject, messages * recipients, "/home/fan*")
 
 
 def build_parser() -> argparse.ArgumentParser:
