@@ -112,3 +112,18 @@ def test_any_other_state_or_no_reading_runs_the_start() -> None:
     assert not units.started_and_enabled({"stdout": SHOWN}, "opendkim")  # not installed
     assert not units.started_and_enabled({"stdout": SHOWN}, "firewalld")  # not read
     assert not units.started_and_enabled({"skipped": True}, "postfix")
+
+
+def test_stopped_and_disabled_holds_only_for_an_inactive_unit_that_does_not_start_at_boot() -> None:
+    shown = (
+        "Id=postfix@-.service\nActiveState=inactive\nUnitFileState=disabled\n\n"
+        "Id=old@-.service\nActiveState=failed\nUnitFileState=disabled\n\n"
+        "Id=gone.service\nActiveState=inactive\nUnitFileState=\n\n"
+        "Id=boot.service\nActiveState=inactive\nUnitFileState=enabled\n"
+    )
+    assert units.stopped_and_disabled({"stdout": shown}, "postfix@-.service")
+    assert units.stopped_and_disabled({"stdout": shown}, "gone.service")  # no unit file
+    assert not units.stopped_and_disabled({"stdout": shown}, "old@-.service")  # failed: reset it
+    assert not units.stopped_and_disabled({"stdout": shown}, "boot.service")  # would start at boot
+    assert not units.stopped_and_disabled({"stdout": shown}, "unread.service")
+    assert not units.stopped_and_disabled({"skipped": True}, "postfix@-.service")

@@ -35,6 +35,12 @@ def started_and_enabled(reading: dict, daemon: str) -> bool:
     return unit.get("ActiveState") == "active" and unit.get("UnitFileState") == "enabled"
 
 
+def stopped_and_disabled(reading: dict, unit_name: str) -> bool:
+    """True when the reading lists the unit `unit_name` (e.g. postfix@-.service) inactive and disabled or unknown."""
+    unit = unit_properties(reading.get("stdout", "")).get(unit_name)
+    return unit is not None and unit.get("ActiveState") == "inactive" and unit.get("UnitFileState") in ("disabled", "")
+
+
 class TestModule:
     def tests(self) -> dict[str, object]:
-        return {"started_and_enabled": started_and_enabled}
+        return {"started_and_enabled": started_and_enabled, "stopped_and_disabled": stopped_and_disabled}
