@@ -160,13 +160,12 @@ def test_the_dkim_public_key_is_read_from_opendkim_genkeys_record():
         "  ; ----- DKIM key mail for hello.com"
     )
     assert _filters.dkim_public_key(record) == "MIIBIjANBgkqhkiG9w0B"
-    slurped = {"item": ["hello.com", "mail"], "content": base64.b64encode(record.encode()).decode()}
-    assert _filters.dkim_key_facts(slurped) == {
-        "domain": "hello.com",
-        "selector": "mail",
-        "algorithm": "rsa",
-        "public_key": "MIIBIjANBgkqhkiG9w0B",
-    }
+    contents = {"/etc/opendkim/keys/hello.com/mail.txt": base64.b64encode(record.encode()).decode()}
+    keys = [["hello.com", "mail"], ["hello.com", "absent"]]
+    # A key without its file (check mode on a bare host) is left out.
+    assert _filters.dkim_keys_facts(keys, contents, "/etc/opendkim/keys") == [
+        {"domain": "hello.com", "selector": "mail", "algorithm": "rsa", "public_key": "MIIBIjANBgkqhkiG9w0B"}
+    ]
 
 
 def _rsa_pem() -> str:
@@ -233,12 +232,8 @@ def test_a_given_ed25519_keys_record_carries_its_raw_public_key():
     raw = serialization.load_pem_private_key(pem.encode(), None).public_key().public_bytes_raw()
     # RFC 8463: p= is the 32-byte key itself, not a SubjectPublicKeyInfo.
     assert _filters.dkim_public_key(record) == base64.b64encode(raw).decode()
-    assert (
-        _filters.dkim_key_facts({"item": ["hello.com", "ed"], "content": base64.b64encode(record.encode())})[
-            "algorithm"
-        ]
-        == "ed25519"
-    )
+    contents = {"/k/hello.com/ed.txt": base64.b64encode(record.encode()).decode()}
+    assert _filters.dkim_keys_facts([["hello.com", "ed"]], contents, "/k")[0]["algorithm"] == "ed25519"
 
 
 def test_a_given_key_must_be_of_its_selectors_kind():

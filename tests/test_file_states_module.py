@@ -20,9 +20,9 @@ files = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(files)
 
 
-def _file_states(paths: list[str], content: list[str]) -> dict:
+def _file_states(paths: list[str], content: list[str], directories: list[str] | None = None) -> dict:
     """The module's result, from ansible on localhost with the project's ansible.cfg."""
-    args = json.dumps({"paths": paths, "content": content})
+    args = json.dumps({"paths": paths, "content": content, "directories": directories or []})
     env = {**os.environ, "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "json"}
     run = subprocess.run(
         ["ansible", "localhost", "-c", "local", "-m", "postdove.mailserver.file_states", "-a", args],
@@ -46,6 +46,8 @@ def test_files_directories_and_globs_are_read_and_missing_paths_left_out(tmp_pat
     (tmp_path / "unit.service.d").mkdir()
     (tmp_path / "unit.service.d" / "postdove-restart.conf").write_text("[Service]\n")
     (tmp_path / "aliases").write_text("postmaster: root\n")
+    (tmp_path / "keys" / "hello.com").mkdir(parents=True)
+    (tmp_path / "keys" / "hello.com").chmod(0o700)
 
     result = _file_states(
         [
@@ -56,13 +58,16 @@ def test_files_directories_and_globs_are_read_and_missing_paths_left_out(tmp_pat
             str(tmp_path / "postfix"),
         ],
         [str(tmp_path / "aliases"), str(tmp_path / "absent")],
+        [str(tmp_path / "keys" / "*"), str(tmp_path / "absent-directory"), str(tmp_path / "aliases")],
     )
 
     assert result["changed"] is False
     paths = [entry["path"] for entry in result["files"]]
     # One level of a directory, no symbolic links, each file once, nothing for what is absent.
     dropin = tmp_path / "unit.service.d" / "postdove-restart.conf"
-    assert paths == [str(main_cf), str(dropin), str(tmp_path / "aliases")]
+    key_directory = tmp_path / "keys" / "hello.com"
+    # A directory of `directories`, once, after the files; a file or an absent path there is left out.
+    assert paths == [str(main_cf), str(dropin), str(tmp_path / "aliases"), str(key_directory)]
     owner = pwd.getpwuid(os.getuid()).pw_name
     assert result["files"][0] == {
         "path": str(main_cf),
@@ -71,6 +76,14 @@ def test_files_directories_and_globs_are_read_and_missing_paths_left_out(tmp_pat
         "gr_name": result["files"][0]["gr_name"],
         "mode": "0640",
     }
+    assert result["files"][3] == {
+        "path": str(key_directory),
+        "isdir": True,
+        "pw_name": owner,
+        "gr_name": result["files"][3]["gr_name"],
+        "mode": "0700",
+    }
+    assert files.owned(result, str(key_directory), owner, result["files"][3]["gr_name"], "0700")
     assert result["contents"] == {str(tmp_path / "aliases"): base64.b64encode(b"postmaster: root\n").decode()}
     # What the roles' in_place test reads.
     group = result["files"][0]["gr_name"]

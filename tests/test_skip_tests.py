@@ -73,6 +73,13 @@ def test_owned_checks_owner_group_and_mode_only() -> None:
     assert not files.owned({"skipped": True}, "/etc/ssl/private/k", mode="0600")
 
 
+def test_listed_says_whether_the_reading_found_the_path() -> None:
+    found = {"files": [{"path": "/etc/systemd/system/opendkim-ed25519.service", "checksum": "x"}]}
+    assert files.listed(found, "/etc/systemd/system/opendkim-ed25519.service")
+    assert not files.listed(found, "/etc/systemd/system/other.service")
+    assert not files.listed({"skipped": True}, "/etc/systemd/system/opendkim-ed25519.service")
+
+
 def test_packages_all_listed_are_installed() -> None:
     listed = ["postfix", "bsd-mailx"]
     assert packages.installed(["postfix", "bsd-mailx"], listed)

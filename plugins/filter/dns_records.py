@@ -45,12 +45,22 @@ def dkim_public_key(record: str) -> str:
     return match.group(1) if match else ""
 
 
-def dkim_key_facts(slurped: dict[str, Any]) -> dict[str, str]:
-    """One slurp result of a key's TXT file (item: [domain, selector]) as the facts file records it."""
-    domain, selector = slurped["item"]
-    record = base64.b64decode(slurped["content"]).decode()
-    algorithm = "ed25519" if "k=ed25519" in record.replace(" ", "") else "rsa"
-    return {"domain": domain, "selector": selector, "algorithm": algorithm, "public_key": dkim_public_key(record)}
+def dkim_keys_facts(keys: list[list[str]], contents: dict[str, str], keys_dir: str) -> list[dict[str, str]]:
+    """The keys ([domain, selector]) whose TXT file the host has, as the facts file records them.
+
+    `contents`: file_states' base64 contents, by path (<keys_dir>/<domain>/<selector>.txt).
+    """
+    facts = []
+    for domain, selector in keys:
+        encoded = contents.get(f"{keys_dir}/{domain}/{selector}.txt")
+        if encoded is None:
+            continue  # check mode on a bare host: no key yet
+        record = base64.b64decode(encoded).decode()
+        algorithm = "ed25519" if "k=ed25519" in record.replace(" ", "") else "rsa"
+        facts.append(
+            {"domain": domain, "selector": selector, "algorithm": algorithm, "public_key": dkim_public_key(record)}
+        )
+    return facts
 
 
 def _public_key(pem: str) -> tuple[str, str]:
@@ -146,7 +156,7 @@ def not_ip_addresses(values: list[Any]) -> list[str]:
 class FilterModule:
     def filters(self) -> dict[str, object]:
         return {
-            "dkim_key_facts": dkim_key_facts,
+            "dkim_keys_facts": dkim_keys_facts,
             "dkim_key_problems": dkim_key_problems,
             "dkim_public_key": dkim_public_key,
             "not_ip_addresses": not_ip_addresses,

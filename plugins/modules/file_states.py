@@ -16,12 +16,19 @@ description:
     bare host /etc/postfix is not there yet, and a file not listed is one to write.
   - Symbolic links are left out, as ansible.builtin.find leaves them out.
   - I(files) has ansible.builtin.find's shape, which plugins/test/files.py reads.
+  - Each directory of I(directories) is listed too (its owner, group and mode, no checksum),
+    for the tasks that make directories.
 options:
   paths:
     description: Files, directories and globs to read.
     type: list
     elements: path
     required: true
+  directories:
+    description: Directories and globs whose own owner, group and mode are read.
+    type: list
+    elements: path
+    default: []
   content:
     description: Files whose content is returned too, base64-encoded (small public files such as /etc/aliases).
     type: list
@@ -31,7 +38,9 @@ options:
 
 RETURN = r"""
 files:
-  description: One entry per regular file, with path, checksum (SHA-1), pw_name, gr_name and mode ("0644").
+  description: >-
+    One entry per regular file, with path, checksum (SHA-1), pw_name, gr_name and mode ("0644");
+    one per directory of I(directories), with isdir true and no checksum.
   type: list
   returned: always
 contents:
@@ -77,21 +86,32 @@ def _regular_files(path):
     return [name for name in found if os.path.lexists(name) and stat.S_ISREG(os.lstat(name).st_mode)]
 
 
+def _directories(path):
+    """The directories `path` stands for (itself, or what its glob matches), sorted."""
+    matches = sorted(glob.glob(path)) if glob.has_magic(path) else [path]
+    return [name for name in matches if os.path.isdir(name) and not os.path.islink(name)]
+
+
 def file_state(path):
     status = os.lstat(path)
-    return {
+    state = {
         "path": path,
-        "checksum": _sha1(path),
         "pw_name": _name(pwd.getpwuid, status.st_uid),
         "gr_name": _name(grp.getgrgid, status.st_gid),
         "mode": "%04o" % stat.S_IMODE(status.st_mode),
     }
+    if stat.S_ISDIR(status.st_mode):
+        state["isdir"] = True
+    else:
+        state["checksum"] = _sha1(path)
+    return state
 
 
 def main():
     module = AnsibleModule(
         argument_spec={
             "paths": {"type": "list", "elements": "path", "required": True},
+            "directories": {"type": "list", "elements": "path", "default": []},
             "content": {"type": "list", "elements": "path", "default": []},
         },
         supports_check_mode=True,
@@ -100,6 +120,11 @@ def main():
     files = []
     for path in module.params["paths"]:
         for name in _regular_files(path):
+            if name not in seen:
+                seen.add(name)
+                files.append(file_state(name))
+    for path in module.params["directories"]:
+        for name in _directories(path):
             if name not in seen:
                 seen.add(name)
                 files.append(file_state(name))

@@ -11,9 +11,10 @@ which these tests read too) and each role skips the tasks whose file is in place
 
 Only an exact match skips: content (SHA-1, as find and file_states report it), owner, group
 and mode; `owned` checks the last three only (for a key or certificate whose
-content a module reads); `block_in_place` a blockinfile block, in a file whose
-content the reading returned. Anything else, a file the reading did not list included, runs the task,
-which then decides as always. Unit-tested in tests/test_skip_tests.py.
+content a module reads, or a directory); `listed` whether it was there at all;
+`block_in_place` a blockinfile block, in a file whose content the reading
+returned. Anything else, a file the reading did not list included, runs the
+task, which then decides as always. Unit-tested in tests/test_skip_tests.py.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ def owned(found: dict, path: str, owner: str = "root", group: str = "root", mode
     """True when `found` (a find result) lists `path` with this owner, group and mode."""
     entry = _entry(found, path)
     return entry.get("pw_name") == owner and entry.get("gr_name") == group and entry.get("mode") == mode
+
+
+def listed(found: dict, path: str) -> bool:
+    """True when `found` (a find result) lists `path`: the file was there when it was read."""
+    return bool(_entry(found, path))
 
 
 def block_in_place(
@@ -67,4 +73,4 @@ def _entry(found: dict, path: str) -> dict:
 
 class TestModule:
     def tests(self) -> dict[str, object]:
-        return {"in_place": in_place, "owned": owned, "block_in_place": block_in_place}
+        return {"in_place": in_place, "owned": owned, "listed": listed, "block_in_place": block_in_place}
