@@ -10,8 +10,13 @@ queue is empty, in the container (a poll from outside, one podman exec each,
 would itself take CPU from the run). Signing on and off alternate in the same
 run on the same container (off: Postfix's milters set empty and reloaded), and
 the ratio of the medians is printed, with the busy CPU per message of the whole
-machine (/proc/stat) and of OpenDKIM: the run is CPU-bound, so these say where
+machine (/proc/stat) and of the signer: the run is CPU-bound, so these say where
 the cost goes.
+
+`--what-if-rspamd` adds a third mode in the same rounds: rspamd's dkim_signing
+module signing with the same key, set up by hand here (postdove's signer is
+OpenDKIM), for what a signer that keeps its parsed key would cost. The host then
+runs rspamd too (mail_inbound_checks), and each mode names its one milter.
 
 Run it through tools/bench-dkim (which sets up the controller and the lab).
 """
@@ -35,6 +40,9 @@ from postdove.testing.lab import lab_host, sh
 CONTAINER = "postdove-bench-dkim"
 SSH_PORT = 2256
 SINK_PORT = 2526
+# The milter sockets, relative to Postfix's spool (as main.cf names them).
+OPENDKIM_SOCKET = "opendkim/opendkim.sock"
+RSPAMD_SOCKET = "rspamd/rspamd.sock"
 DEFAULT_MESSAGES = 2000
 DEFAULT_SESSIONS = 20
 DEFAULT_ROUNDS = 2
@@ -96,16 +104,44 @@ def route_to_sink() -> None:
     )
 
 
-def set_signing(on: bool, milters: dict[str, str]) -> None:
-    settings = " ".join(f"'{name} = {value if on else ''}'" for name, value in milters.items())
+def set_milters(milters: dict[str, str]) -> None:
+    settings = " ".join(f"'{name} = {value}'" for name, value in milters.items())
     in_container(f"postconf -e {settings} && postfix reload >/dev/null 2>&1")
     time.sleep(1)
 
 
-# Busy CPU seconds of the whole machine (/proc/stat) and of OpenDKIM (its /proc/PID/stat), in clock ticks.
+# rspamd signs what logged-in and local clients send, with the key OpenDKIM has
+# (copied: rspamd runs as _rspamd), and runs nothing else for logged-in clients.
+RSPAMD_SIGNING = r"""
+mkdir -p /var/lib/rspamd/dkim
+cp /etc/opendkim/keys/hello.com/mail.private /var/lib/rspamd/dkim/hello.com.mail.key
+chown -R _rspamd:_rspamd /var/lib/rspamd/dkim && chmod 0600 /var/lib/rspamd/dkim/*.key
+cat > /etc/rspamd/local.d/dkim_signing.conf <<'END'
+sign_authenticated = true;
+sign_local = true;
+sign_inbound = false;
+use_domain = "header";
+use_esld = false;
+allow_username_mismatch = true;
+selector = "mail";
+path = "/var/lib/rspamd/dkim/$domain.$selector.key";
+END
+cat > /etc/rspamd/local.d/settings.conf <<'END'
+signing_only {
+  priority = high;
+  authenticated = yes;
+  apply { symbols_enabled = ["DKIM_SIGNED"]; }
+}
+END
+rspamadm configtest >/dev/null && systemctl restart rspamd && sleep 2
+"""
+
+# Busy CPU seconds of the whole machine (/proc/stat) and of each signer's processes, in clock ticks.
 CPU_TICKS = (
     "awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat;"
-    " awk '{print $14+$15}' /proc/$(cat /run/opendkim/opendkim.pid)/stat; getconf CLK_TCK"
+    " for program in opendkim rspamd; do"
+    "   cat $(pgrep -x $program | sed 's|.*|/proc/&/stat|') /dev/null | awk '{t += $14 + $15} END {print t + 0}';"
+    " done; getconf CLK_TCK"
 )
 
 
@@ -113,12 +149,12 @@ CPU_TICKS = (
 class Run:
     rate: float  # messages per second
     machine_ms: float  # busy CPU of the whole machine per message
-    signer_ms: float  # OpenDKIM's CPU per message
+    signer_ms: float  # the signers' CPU per message (OpenDKIM's and rspamd's)
 
 
 def cpu_seconds() -> tuple[float, float]:
-    machine, signer, ticks_per_second = (int(n) for n in in_container(CPU_TICKS).split())
-    return machine / ticks_per_second, signer / ticks_per_second
+    machine, opendkim, rspamd, ticks_per_second = (int(n) for n in in_container(CPU_TICKS).split())
+    return machine / ticks_per_second, (opendkim + rspamd) / ticks_per_second
 
 
 def throughput(messages: int, sessions: int) -> Run:
@@ -148,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sessions", type=int, default=DEFAULT_SESSIONS, help="parallel SMTP sessions")
     parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS, help="alternating runs of each mode")
     parser.add_argument("--debian", choices=["12", "13"], default="12", help="the lab container's Debian release")
+    parser.add_argument(
+        "--what-if-rspamd", action="store_true", help="also price rspamd's dkim_signing, set up by hand (a diagnosis)"
+    )
     return parser
 
 
@@ -155,7 +194,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     with (
         tempfile.TemporaryDirectory() as directory,
-        lab_host(Path(directory), CONTAINER, SSH_PORT, debian=args.debian, mail_dkim_selectors=["mail"]) as lab,
+        lab_host(
+            Path(directory),
+            CONTAINER,
+            SSH_PORT,
+            debian=args.debian,
+            mail_dkim_selectors=["mail"],
+            mail_inbound_checks=args.what_if_rspamd,
+        ) as lab,
     ):
         fresh, _, fresh_roles = timed_converge(lab.inventory)
         rerun, changed, rerun_roles = timed_converge(lab.inventory)
@@ -167,29 +213,38 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"re-run:         {rerun:6.1f} s, changed={changed} (mail_dkim {rerun_roles.get('mail_dkim', 0):.1f} s, "
             f"mail_dns {rerun_roles.get('mail_dns', 0):.1f} s)"
         )
-        milters = {name: in_container(f"postconf -h {name}").strip() for name in ("smtpd_milters", "non_smtpd_milters")}
+        names = ("smtpd_milters", "non_smtpd_milters")
+        # Each mode's milters: none, OpenDKIM (as site.yml configures it), rspamd signing (what-if).
+        modes = {"unsigned": dict.fromkeys(names, ""), "signed": dict.fromkeys(names, f"unix:{OPENDKIM_SOCKET}")}
+        if args.what_if_rspamd:
+            in_container(RSPAMD_SIGNING)
+            modes["rspamd"] = dict.fromkeys(names, f"unix:{RSPAMD_SOCKET}")
         route_to_sink()
         # The first run after the converge (signing on) is slow (caches, process start-ups): not counted.
+        set_milters(modes["signed"])
         throughput(args.messages, args.sessions)
-        runs: dict[str, list[Run]] = {"unsigned": [], "signed": []}
+        runs: dict[str, list[Run]] = {label: [] for label in modes}
         for _ in range(args.rounds):
-            for label in ("unsigned", "signed"):
-                set_signing(label == "signed", milters)
+            for label, milters in modes.items():
+                set_milters(milters)
                 run = throughput(args.messages, args.sessions)
                 runs[label].append(run)
                 print(
                     f"{label:8}: {run.rate:6.0f} messages/s, CPU per message {run.machine_ms:.2f} ms "
-                    f"(OpenDKIM {run.signer_ms:.2f} ms) ({args.messages} messages, {args.sessions} sessions on 587)"
+                    f"(signer {run.signer_ms:.2f} ms) ({args.messages} messages, {args.sessions} sessions on 587)"
                 )
         print(f"OpenDKIM signed {signed_share()} messages in all (want {(args.rounds + 1) * args.messages})")
-        modes = ("signed", "unsigned")
-        signed, unsigned = (statistics.median(run.rate for run in runs[label]) for label in modes)
-        signed_cpu, unsigned_cpu = (statistics.median(run.machine_ms for run in runs[label]) for label in modes)
-        print(
-            f"median signed {signed:.0f}/s, unsigned {unsigned:.0f}/s, ratio signed/unsigned {signed / unsigned:.3f} "
-            f"(cost {100 * (1 - signed / unsigned):.1f}%); CPU per message signed {signed_cpu:.2f} ms, "
-            f"unsigned {unsigned_cpu:.2f} ms (+{100 * (signed_cpu / unsigned_cpu - 1):.0f}%)"
-        )
+        unsigned = statistics.median(run.rate for run in runs["unsigned"])
+        unsigned_cpu = statistics.median(run.machine_ms for run in runs["unsigned"])
+        print(f"median unsigned {unsigned:.0f}/s, CPU per message {unsigned_cpu:.2f} ms")
+        for label in [label for label in modes if label != "unsigned"]:
+            rate = statistics.median(run.rate for run in runs[label])
+            cpu = statistics.median(run.machine_ms for run in runs[label])
+            print(
+                f"median {label} {rate:.0f}/s, ratio {label}/unsigned {rate / unsigned:.3f} "
+                f"(cost {100 * (1 - rate / unsigned):.1f}%); CPU per message {cpu:.2f} ms "
+                f"(+{100 * (cpu / unsigned_cpu - 1):.0f}%)"
+            )
     return 0
 
 

@@ -121,6 +121,14 @@ def test_any_other_state_or_no_reading_runs_the_start() -> None:
     assert not units.started_and_enabled({"skipped": True}, "postfix")
 
 
+def test_running_holds_for_an_active_daemon_whatever_its_boot_state() -> None:
+    assert units.running({"stdout": SHOWN}, "postfix")
+    assert units.running({"stdout": SHOWN}, "rspamd")  # active, not enabled
+    assert not units.running({"stdout": SHOWN}, "dovecot")  # failed
+    assert not units.running({"stdout": SHOWN}, "opendkim")  # not installed
+    assert not units.running({"skipped": True}, "postfix")
+
+
 def test_stopped_and_disabled_holds_only_for_an_inactive_unit_that_does_not_start_at_boot() -> None:
     shown = (
         "Id=postfix@-.service\nActiveState=inactive\nUnitFileState=disabled\n\n"

@@ -11,6 +11,9 @@ and nothing was installed since the reading:
     when: (__postfix_install | default({})) is changed
           or __mail_daemon_states is not postdove.mailserver.started_and_enabled('postfix')
 
+A daemon that was not `running` before the run and that its start task
+started has the final configuration: its reload or restart handler skips.
+
 Only "active" and "enabled" skip; any other state (activating, failed, static,
 a unit systemd does not know, no reading at all) runs the task, which then
 decides as always. Unit-tested in tests/test_skip_tests.py.
@@ -35,6 +38,12 @@ def started_and_enabled(reading: dict, daemon: str) -> bool:
     return unit.get("ActiveState") == "active" and unit.get("UnitFileState") == "enabled"
 
 
+def running(reading: dict, daemon: str) -> bool:
+    """True when the reading lists `daemon`.service active: it ran before this run, on the configuration before it."""
+    unit = unit_properties(reading.get("stdout", "")).get(f"{daemon}.service", {})
+    return unit.get("ActiveState") == "active"
+
+
 def stopped_and_disabled(reading: dict, unit_name: str) -> bool:
     """True when the reading lists the unit `unit_name` (e.g. postfix@-.service) inactive and disabled or unknown."""
     unit = unit_properties(reading.get("stdout", "")).get(unit_name)
@@ -43,4 +52,8 @@ def stopped_and_disabled(reading: dict, unit_name: str) -> bool:
 
 class TestModule:
     def tests(self) -> dict[str, object]:
-        return {"started_and_enabled": started_and_enabled, "stopped_and_disabled": stopped_and_disabled}
+        return {
+            "started_and_enabled": started_and_enabled,
+            "running": running,
+            "stopped_and_disabled": stopped_and_disabled,
+        }

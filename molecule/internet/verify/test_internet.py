@@ -282,6 +282,32 @@ def test_a_given_key_that_would_replace_the_published_one_is_refused_before_any_
     assert mail.file(KEY_FILE).sha256sum == before
 
 
+def signing_selector(mail: testinfra.host.Host) -> str:
+    """The RSA selector of a message `test` sends to hello (delivered on this server)."""
+    token = f"selector-{uuid.uuid4().hex[:8]}"
+    mail.check_output(f"echo {token} | su -s /bin/sh test -c 'mail -s {token} hello@hello.com'")
+    headers = headers_of(mail, "hello", token).replace("\n\t", " ").replace("\n ", " ")
+    (selector,) = re.findall(r"DKIM-Signature: v=1; a=rsa-sha256;[^\n]*? s=(\w+);", headers)
+    return selector
+
+
+def test_a_key_rotation_takes_effect_on_a_reload_and_the_old_key_goes_when_unlisted(
+    published, mail: testinfra.host.Host
+):
+    """docs' two steps: a new first selector signs; taken out again, its key goes and the other signs."""
+    pid = mail.check_output("systemctl show --property=MainPID --value opendkim")
+    result = run_converge("-e", json.dumps({"mail_dkim_selectors": ["next", "mail"]}))
+    assert result.returncode == 0, failed_tasks(result.stdout + result.stderr)
+    assert mail.file("/etc/opendkim/keys/hello.com/next.private").exists
+    assert signing_selector(mail) == "next"
+    restored = run_converge()
+    assert restored.returncode == 0, failed_tasks(restored.stdout + restored.stderr)
+    assert not mail.file("/etc/opendkim/keys/hello.com/next.private").exists
+    assert signing_selector(mail) == "mail"
+    # Reloaded both times (its tables and keys), never restarted.
+    assert mail.check_output("systemctl show --property=MainPID --value opendkim") == pid
+
+
 def test_taking_the_ed25519_selector_out_stops_its_signer_and_removes_its_key(published, mail: testinfra.host.Host):
     """Last: the selector and its given key go out of the inventory, then come back."""
     rsa_only = {"mail._domainkey.hello.com": "{{ vault_dkim_mail_hello_com }}"}
