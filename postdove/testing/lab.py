@@ -50,7 +50,9 @@ def write_inventory(directory: Path, name: str, ssh_port: int, **host_vars: obje
     """The lab inventory (example group_vars) for container `name` on `ssh_port`, plus `host_vars`."""
     (directory / "group_vars").symlink_to(PROJECT / "inventories/example/group_vars")
     lab = yaml.safe_load((PROJECT / "inventories/lab/hosts.yml").read_text())["mailservers"]["hosts"]["postdove-lab"]
-    host = {**lab, "ansible_port": ssh_port, "ansible_ssh_private_key_file": str(PROJECT / ".lab/ssh/id_ed25519")}
+    # The key lab/start authorizes: lab/env.sh's POSTDOVE_SSH_KEY, or the checkout's own.
+    key = os.environ.get("POSTDOVE_SSH_KEY") or str(PROJECT / ".lab/ssh/id_ed25519")
+    host = {**lab, "ansible_port": ssh_port, "ansible_ssh_private_key_file": key}
     host |= yaml.safe_load((PROJECT / "inventories/lab/host_vars/postdove-lab.yml").read_text()) | host_vars
     hosts = directory / "hosts.yml"
     hosts.write_text(yaml.safe_dump({"mailservers": {"hosts": {name: host}}}))
