@@ -75,11 +75,20 @@ def _sha1(path):
     return digest.hexdigest()
 
 
+def _matches(path):
+    """What `path` names: itself, or what its glob matches, sorted."""
+    return sorted(glob.glob(path)) if glob.has_magic(path) else [path]
+
+
+def _is_directory(path):
+    return os.path.isdir(path) and not os.path.islink(path)
+
+
 def _regular_files(path):
     """The regular files `path` stands for, sorted; none when it does not exist."""
     found = []
-    for match in sorted(glob.glob(path)) if glob.has_magic(path) else [path]:
-        if os.path.isdir(match) and not os.path.islink(match):
+    for match in _matches(path):
+        if _is_directory(match):
             found.extend(os.path.join(match, name) for name in sorted(os.listdir(match)))
         else:
             found.append(match)
@@ -88,8 +97,7 @@ def _regular_files(path):
 
 def _directories(path):
     """The directories `path` stands for (itself, or what its glob matches), sorted."""
-    matches = sorted(glob.glob(path)) if glob.has_magic(path) else [path]
-    return [name for name in matches if os.path.isdir(name) and not os.path.islink(name)]
+    return [name for name in _matches(path) if _is_directory(name)]
 
 
 def file_state(path):
