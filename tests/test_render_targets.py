@@ -80,6 +80,9 @@ OS_SPECIFIC = {
     # The inbound checker: rspamd on Debian (Postfix refuses from its header), OpenDMARC on EL.
     "smtpd_milters",
     "milter_header_checks",
+    # Outbound DANE (mail_outbound_dane): Postfix 2.11 and later, so not CentOS 7's.
+    "smtp_tls_security_level",
+    "smtp_dns_support_level",
 }
 
 

@@ -2,9 +2,10 @@
 
 Each case prepares a fresh lab container, then runs site.yml: a mail port
 already held by another program (the classic: Debian's exim4 on 25), an
-operating system postdove does not support, and a target the controller's
+operating system postdove does not support, a target the controller's
 ansible-core is too new for (os-release rewritten to say CentOS 7, driven by
-the newest ansible-core in .venv-newest).
+the newest ansible-core in .venv-newest), and a feature CentOS 7's Postfix
+lacks (outbound DANE).
 """
 
 from __future__ import annotations
@@ -61,3 +62,14 @@ def test_a_controller_too_new_for_centos_7(host):
     sh("podman", "exec", NAME, "sh", "-c", f"printf '{os_release}' >/etc/os-release")
     result = converge(host, ansible_playbook=str(NEWEST))
     assert_refused_before_any_change(result, "cannot manage RedHat-7", "ansible-core 2.19 against CentOS 7")
+
+
+def test_outbound_dane_on_centos_7(host):
+    """CentOS 7's Postfix 2.10 has no DANE: mail_outbound_dane is refused by name (os-release faked)."""
+    os_release = 'ID="centos"\\nID_LIKE="rhel fedora"\\nVERSION_ID="7"\\n'
+    sh("podman", "exec", NAME, "sh", "-c", f"printf '{os_release}' >/etc/os-release")
+    # The lab container's Python: the refusal comes before any module needs CentOS 7's.
+    extra = '{"mail_outbound_dane": true, "ansible_python_interpreter": "/usr/bin/python3"}'
+    result = converge(host, "-e", extra)
+    message = "mail_outbound_dane is true, but RedHat-7"
+    assert_refused_before_any_change(result, message, "outbound DANE on CentOS 7")

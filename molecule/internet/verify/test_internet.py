@@ -16,6 +16,7 @@ import os
 import re
 import shlex
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -190,6 +191,47 @@ def test_the_receiver_verifies_the_certificate_pebble_issued(
         " | openssl x509 -noout -issuer"
     )
     assert "Pebble Intermediate CA" in issuer, issuer
+
+
+def test_mail_to_a_dane_domain_goes_only_to_the_certificate_its_tlsa_record_names(
+    published, mail: testinfra.host.Host, receiver: testinfra.host.Host
+):
+    """receiver.test is signed and publishes 3 1 1 for its MX's key (prepare.yml): Postfix verifies by DANE.
+
+    The server has no CA that signs the receiver's self-signed certificate, so
+    only the TLSA record can make Postfix log the connection as Verified.
+    """
+    since = mail.check_output("date +%s")
+    token = f"dane-{uuid.uuid4().hex[:8]}"
+    mail.check_output(f"echo {token} | su -s /bin/sh test -c 'mail -s {token} friend@receiver.test'")
+    headers_of(receiver, "friend", token)
+    log = mail.check_output(f"journalctl -q --no-pager -o cat --since @{since} -t postfix/smtp")
+    assert f"Verified TLS connection established to mx.receiver.test[{RECEIVER_ADDRESS}]:25" in log, log
+
+
+def test_a_tlsa_mismatch_keeps_the_mail_in_the_queue(published, mail: testinfra.host.Host):
+    """mismatch.receiver.test's MX (the same host) has a TLSA record no key matches: deferred, never sent."""
+    since = mail.check_output("date +%s")
+    token = f"mismatch-{uuid.uuid4().hex[:8]}"
+    mail.check_output(f"echo {token} | su -s /bin/sh test -c 'mail -s {token} friend@mismatch.receiver.test'")
+    deadline = time.monotonic() + 30
+    while True:
+        queued = [json.loads(line) for line in mail.check_output("postqueue -j").splitlines()]
+        reasons = {
+            message["queue_id"]: recipient.get("delay_reason", "")
+            for message in queued
+            for recipient in message["recipients"]
+            if recipient["address"] == "friend@mismatch.receiver.test"
+        }
+        if any(reasons.values()) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    ((queue_id, reason),) = reasons.items()
+    assert "Server certificate not verified" in reason, reason
+    log = mail.check_output(f"journalctl -q --no-pager -o cat --since @{since} -t postfix/smtp")
+    tried = [line for line in log.splitlines() if line.startswith(f"{queue_id}: to=<friend@mismatch.receiver.test>")]
+    assert tried and not [line for line in tried if "status=sent" in line], log
+    mail.check_output(f"postsuper -d {queue_id}")
 
 
 RSPAMD_LOG = "/var/log/rspamd/rspamd.log"
