@@ -75,6 +75,7 @@ def test_files_directories_and_globs_are_read_and_missing_paths_left_out(tmp_pat
         "pw_name": owner,
         "gr_name": result["files"][0]["gr_name"],
         "mode": "0640",
+        "mtime": main_cf.stat().st_mtime,
     }
     assert result["files"][3] == {
         "path": str(key_directory),
@@ -82,6 +83,7 @@ def test_files_directories_and_globs_are_read_and_missing_paths_left_out(tmp_pat
         "pw_name": owner,
         "gr_name": result["files"][3]["gr_name"],
         "mode": "0700",
+        "mtime": key_directory.stat().st_mtime,
     }
     assert files.owned(result, str(key_directory), owner, result["files"][3]["gr_name"], "0700")
     assert result["contents"] == {str(tmp_path / "aliases"): base64.b64encode(b"postmaster: root\n").decode()}

@@ -80,6 +80,18 @@ def test_listed_says_whether_the_reading_found_the_path() -> None:
     assert not files.listed({"skipped": True}, "/etc/systemd/system/opendkim-ed25519.service")
 
 
+def test_up_to_date_holds_for_a_database_built_since_its_source_changed() -> None:
+    def reading(**mtimes: float) -> dict:
+        return {"files": [{"path": f"/etc/{name.replace('_', '.')}", "mtime": mtime} for name, mtime in mtimes.items()]}
+
+    assert files.up_to_date(reading(aliases=10.0, aliases_db=10.5), "/etc/aliases.db", "/etc/aliases")
+    assert files.up_to_date(reading(aliases=10.0, aliases_db=10.0), "/etc/aliases.db", "/etc/aliases")
+    # Older (the source rewritten, the build never ran), missing, or nothing read: build it.
+    assert not files.up_to_date(reading(aliases=10.0, aliases_db=9.0), "/etc/aliases.db", "/etc/aliases")
+    assert not files.up_to_date(reading(aliases=10.0), "/etc/aliases.db", "/etc/aliases")
+    assert not files.up_to_date({}, "/etc/aliases.db", "/etc/aliases")
+
+
 def test_packages_all_listed_are_installed() -> None:
     listed = ["postfix", "bsd-mailx"]
     assert packages.installed(["postfix", "bsd-mailx"], listed)

@@ -8,7 +8,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: file_states
-short_description: Checksum, owner, group and mode of many files in one round trip
+short_description: Checksum, owner, group, mode and mtime of many files in one round trip
 description:
   - Reads each regular file at I(paths); a directory stands for the regular files in it
     (not its subdirectories); a glob stands for what it matches.
@@ -39,8 +39,9 @@ options:
 RETURN = r"""
 files:
   description: >-
-    One entry per regular file, with path, checksum (SHA-1), pw_name, gr_name and mode ("0644");
-    one per directory of I(directories), with isdir true and no checksum.
+    One entry per regular file, with path, checksum (SHA-1), pw_name, gr_name, mode ("0644")
+    and mtime (seconds since the epoch); one per directory of I(directories), with isdir true
+    and no checksum.
   type: list
   returned: always
 contents:
@@ -107,6 +108,7 @@ def file_state(path):
         "pw_name": _name(pwd.getpwuid, status.st_uid),
         "gr_name": _name(grp.getgrgid, status.st_gid),
         "mode": "%04o" % stat.S_IMODE(status.st_mode),
+        "mtime": status.st_mtime,
     }
     if stat.S_ISDIR(status.st_mode):
         state["isdir"] = True

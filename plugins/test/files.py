@@ -13,8 +13,9 @@ Only an exact match skips: content (SHA-1, as find and file_states report it), o
 and mode; `owned` checks the last three only (for a key or certificate whose
 content a module reads, or a directory); `listed` whether it was there at all;
 `block_in_place` a blockinfile block, in a file whose content the reading
-returned. Anything else, a file the reading did not list included, runs the
-task, which then decides as always. Unit-tested in tests/test_skip_tests.py.
+returned; `up_to_date` whether a database was built since its source changed.
+Anything else, a file the reading did not list included, runs the task, which
+then decides as always. Unit-tested in tests/test_skip_tests.py.
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ def owned(found: dict, path: str, owner: str = "root", group: str = "root", mode
 def listed(found: dict, path: str) -> bool:
     """True when `found` (a find result) lists `path`: the file was there when it was read."""
     return bool(_entry(found, path))
+
+
+def up_to_date(found: dict, database: str, source: str) -> bool:
+    """True when `found` lists `database` modified no earlier than `source`: built since its source changed."""
+    built, changed = _entry(found, database).get("mtime"), _entry(found, source).get("mtime")
+    return built is not None and changed is not None and built >= changed
 
 
 def block_in_place(
@@ -73,4 +80,10 @@ def _entry(found: dict, path: str) -> dict:
 
 class TestModule:
     def tests(self) -> dict[str, object]:
-        return {"in_place": in_place, "owned": owned, "listed": listed, "block_in_place": block_in_place}
+        return {
+            "in_place": in_place,
+            "owned": owned,
+            "listed": listed,
+            "up_to_date": up_to_date,
+            "block_in_place": block_in_place,
+        }
