@@ -84,9 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument(
         "--maincf", type=Path, help="a main.cf or `postconf -n` output whose values win over the scenario's"
     )
-    sim.add_argument(
-        "--log", type=Path, help="write the simulated mail log (of the what-if run, if any) to this file"
-    )
+    sim.add_argument("--log", type=Path, help="write the simulated mail log (of the what-if run, if any) to this file")
     sim.add_argument(
         "--qshape-at",
         type=float,

@@ -129,9 +129,7 @@ def compare_fields(
             )
         for i, component in enumerate(DELAY_NAMES):
             misses = within(sorted(r.delays[i] for r in got), sorted(r.delays[i] for r in want), tolerance)
-            result.check(
-                len(misses) <= outliers, f"{name} delays {component} beyond ±{tolerance:g} s: {misses[:5]}"
-            )
+            result.check(len(misses) <= outliers, f"{name} delays {component} beyond ±{tolerance:g} s: {misses[:5]}")
 
 
 def compare_connect_lines(
