@@ -37,3 +37,18 @@ def test_rejected_template_leaves_the_server_running_and_delivering(server, daem
     token = unique_subject(f"after-bad-{daemon}")
     server.check_output(f"echo {token} | runuser -u test -- mail -s {token} hello@hello.com")
     assert len(wait_for_mail(server, "hello", token)) == 1
+
+
+def test_an_alias_written_by_a_refused_run_is_built_by_the_next(server):
+    """/etc/aliases is written before main.cf is validated, its database after: the next run builds it."""
+    aliases = {"mail_aliases": {"team": ["test", "hello"], "staff": ["test"]}}
+    refused = run_converge("-e", json.dumps({**aliases, **BAD_CHANGES["postfix"][0]}))
+    assert refused.returncode != 0 and "staff: test" in server.file("/etc/aliases").content_string
+    try:
+        fixed = run_converge("-e", json.dumps(aliases))
+        assert fixed.returncode == 0, failed_tasks(fixed.stdout + fixed.stderr)
+        query = "postalias -q staff $(postconf -h alias_maps | cut -d, -f1)"
+        assert server.check_output(query) == "test"
+    finally:
+        restored = run_converge()
+        assert restored.returncode == 0, failed_tasks(restored.stdout + restored.stderr)
