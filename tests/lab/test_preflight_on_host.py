@@ -71,5 +71,5 @@ def test_outbound_dane_on_centos_7(host):
     # The lab container's Python: the refusal comes before any module needs CentOS 7's.
     extra = '{"mail_outbound_dane": true, "ansible_python_interpreter": "/usr/bin/python3"}'
     result = converge(host, "-e", extra)
-    message = "mail_outbound_dane is true, but RedHat-7"
+    message = "Postfix 2.10.1 has no DANE"
     assert_refused_before_any_change(result, message, "outbound DANE on CentOS 7")
