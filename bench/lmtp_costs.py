@@ -45,6 +45,8 @@ DIRECT = {"local_transport": "lmtp:unix:private/dovecot-lmtp"}
 CONCURRENT = {"local_destination_concurrency_limit": "$default_destination_concurrency_limit"}
 NO_FILTER = "plugin {\n  sieve_before =\n}\n"
 NO_SIEVE = "protocol lmtp {\n  mail_plugins =\n}\n"
+# Dovecot trusts its own index and skips the cur/ and new/ scans on each save.
+VERY_DIRTY = "maildir_very_dirty_syncs = yes\n"
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,9 @@ VARIANTS = [
     Variant("concurrency default", CONCURRENT),
     Variant("+ no redelivery filter", CONCURRENT, NO_FILTER),
     Variant("+ no sieve plugin", CONCURRENT, NO_SIEVE),
+    Variant("very dirty syncs", {}, VERY_DIRTY),
     Variant("direct, filter on", DIRECT),
+    Variant("direct, very dirty syncs", DIRECT, VERY_DIRTY),
     Variant("direct, no sieve", DIRECT, NO_SIEVE),
     Variant("direct, no sieve, auth cache", DIRECT, NO_SIEVE + "auth_cache_size = 1M\n"),
     Variant("direct, no sieve, no fsync (diagnosis)", DIRECT, NO_SIEVE + "mail_fsync = never\n"),

@@ -271,3 +271,54 @@ def test_the_records_beside_an_inventory_are_not_read_as_inventory(tmp_path):
     )
     assert "server" in json.loads(listed.stdout)["ungrouped"]["hosts"]
     assert "WARNING" not in listed.stderr, listed.stderr
+
+
+def test_mta_sts_publishes_a_record_whose_id_names_the_policy(tmp_path, capsys):
+    data = {**FACTS, "mta_sts_mode": "testing", "mta_sts_max_age": 86400}
+    (tmp_path / "server.json").write_text(json.dumps(data))
+    assert main(["dns", str(tmp_path), "--mta-sts-dir", str(tmp_path / "web")]) == 0
+    zone = capsys.readouterr().out
+    policy = (tmp_path / "web/mta-sts.hello.com/.well-known/mta-sts.txt").read_text()
+    # RFC 8461 3.2: the version first; the mode; each MX host; max_age in seconds.
+    assert policy == "version: STSv1\nmode: testing\nmx: server.hello.com\nmax_age: 86400\n"
+    found = re.search(r'^_mta-sts\.hello\.com\.\s+3600 IN TXT\s+"v=STSv1; id=([A-Za-z0-9]{1,32})"', zone, re.MULTILINE)
+    assert found, zone
+    # The id changes exactly when the policy does: senders fetch again only then.
+    assert found.group(1) == hashlib.sha256(policy.encode()).hexdigest()[:20]
+    assert "https://mta-sts.hello.com/.well-known/mta-sts.txt" in zone
+    assert (tmp_path / "web/mta-sts.hello.info/.well-known/mta-sts.txt").exists()
+
+
+def test_no_mta_sts_record_unless_asked_for(tmp_path, capsys):
+    (tmp_path / "server.json").write_text(json.dumps(FACTS))
+    assert main(["dns", str(tmp_path), "--mta-sts-dir", str(tmp_path / "web")]) == 0
+    captured = capsys.readouterr()
+    assert "_mta-sts" not in captured.out and not (tmp_path / "web").exists()
+    assert "set mail_dns_mta_sts_mode" in captured.err
+
+
+def test_an_mta_sts_policy_lists_every_server_of_its_domain(tmp_path, capsys):
+    second = {**FACTS, "hostname": "backup.hello.com", "ehlo_name": "backup.hello.com", "domains": ["hello.com"]}
+    (tmp_path / "a.json").write_text(json.dumps({**FACTS, "mta_sts_mode": "enforce"}))
+    (tmp_path / "b.json").write_text(json.dumps({**second, "mta_sts_mode": "enforce"}))
+    assert main(["dns", str(tmp_path), "--mta-sts-dir", str(tmp_path / "web")]) == 0
+    policy = (tmp_path / "web/mta-sts.hello.com/.well-known/mta-sts.txt").read_text()
+    assert "mx: server.hello.com\nmx: backup.hello.com\n" in policy
+    # One policy, so one id, whichever server's section prints the record.
+    assert len(set(re.findall(r"_mta-sts\.hello\.com\..*id=(\w+)", capsys.readouterr().out))) == 1
+    (tmp_path / "b.json").write_text(json.dumps({**second, "mta_sts_mode": "testing"}))
+    assert main(["dns", str(tmp_path)]) == 2
+    assert "give mail_dns_mta_sts_mode and mail_dns_mta_sts_max_age the same values" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"mta_sts_mode": "strict"}, "mail_dns_mta_sts_mode 'strict' is not one of none, testing, enforce"),
+        ({"mta_sts_mode": "testing", "mta_sts_max_age": 60}, "mail_dns_mta_sts_max_age 60 must be seconds"),
+        ({"mta_sts_mode": "testing", "mta_sts_max_age": 31557601}, "mail_dns_mta_sts_max_age 31557601"),
+    ],
+)
+def test_a_bad_mta_sts_setting_is_named(changes, message):
+    with pytest.raises(FactsError, match=re.escape(message)):
+        parse_facts({**FACTS, **changes}, "f.json")

@@ -243,6 +243,16 @@ CASES = [
         "mail_dns_tls_rpt_rua 'tls-reports' is not a mailto: URI",
     ),
     (
+        "MTA-STS enforce with a self-signed certificate",
+        with_(mail_dns_mta_sts_mode="enforce"),
+        "enforce needs a certificate other servers can verify, and with mail_tls_mode selfsigned",
+    ),
+    (
+        "MTA-STS max_age of a minute",
+        with_(mail_dns_mta_sts_mode="testing", mail_dns_mta_sts_max_age=60),
+        "mail_dns_mta_sts_max_age 60 is not seconds from 86400",
+    ),
+    (
         "ACME without a contact",
         with_(mail_tls_mode="acme", mail_tls_acme_agree_tos=True),
         "mail_tls_mode is 'acme': set mail_tls_acme_email",

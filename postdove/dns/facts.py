@@ -16,6 +16,11 @@ from typing import Any
 
 # The services RFC 6186/8314 SRV records describe, and the port each listens on.
 SRV_SERVICES = {"submissions": 465, "submission": 587, "imaps": 993, "pop3s": 995}
+# MTA-STS (RFC 8461): the modes, and how long senders keep a policy (a day at
+# least, so a policy outlives an outage of its web host; a year at most, 3.2).
+MTA_STS_MODES = ("none", "testing", "enforce")
+MTA_STS_MAX_AGE = range(86400, 31557600 + 1)
+MTA_STS_DEFAULT_MAX_AGE = 604800  # a week, as mail_dns_mta_sts_max_age
 
 
 class FactsError(ValueError):
@@ -43,6 +48,8 @@ class ServerFacts:
     dmarc_rua: str = ""
     tls_rpt_rua: str = ""
     dkim: list[DkimKey] = field(default_factory=list)
+    mta_sts_mode: str = ""  # empty: no MTA-STS
+    mta_sts_max_age: int = MTA_STS_DEFAULT_MAX_AGE
 
 
 def _text(data: dict[str, Any], key: str, where: str) -> str:
@@ -76,6 +83,21 @@ def _mailbox(data: dict[str, Any], key: str, where: str) -> str:
     return _text(data, key, where).removeprefix("mailto:")
 
 
+def _mta_sts(data: dict[str, Any], where: str) -> tuple[str, int]:
+    mode = _text(data, "mta_sts_mode", where)
+    if mode and mode not in MTA_STS_MODES:
+        raise FactsError(f"{where}: mail_dns_mta_sts_mode '{mode}' is not one of {', '.join(MTA_STS_MODES)} (or empty)")
+    max_age = data.get("mta_sts_max_age", MTA_STS_DEFAULT_MAX_AGE)
+    if isinstance(max_age, str) and max_age.isdigit():
+        max_age = int(max_age)
+    if isinstance(max_age, bool) or not isinstance(max_age, int) or max_age not in MTA_STS_MAX_AGE:
+        raise FactsError(
+            f"{where}: mail_dns_mta_sts_max_age {max_age!r} must be seconds from {MTA_STS_MAX_AGE.start} "
+            f"to {MTA_STS_MAX_AGE.stop - 1}, e.g. 604800 (a week)"
+        )
+    return mode, max_age
+
+
 def parse_facts(data: Any, where: str) -> ServerFacts:
     if not isinstance(data, dict):
         raise FactsError(f"{where}: expected a JSON object written by the mail_dns role")
@@ -98,6 +120,7 @@ def parse_facts(data: Any, where: str) -> ServerFacts:
         )
         for key in keys
     ]
+    mta_sts_mode, mta_sts_max_age = _mta_sts(data, where)
     return ServerFacts(
         hostname=_text(data, "hostname", where).rstrip("."),
         ehlo_name=(_text(data, "ehlo_name", where) or _text(data, "hostname", where)).rstrip("."),
@@ -110,6 +133,8 @@ def parse_facts(data: Any, where: str) -> ServerFacts:
         dmarc_rua=_mailbox(data, "dmarc_rua", where),
         tls_rpt_rua=_mailbox(data, "tls_rpt_rua", where),
         dkim=dkim,
+        mta_sts_mode=mta_sts_mode,
+        mta_sts_max_age=mta_sts_max_age,
     )
 
 

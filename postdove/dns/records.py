@@ -9,6 +9,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from postdove.dns.facts import SRV_SERVICES, ServerFacts
+from postdove.dns.mta_sts import POLICY_PATH, Policy
 
 # A TXT record is a series of strings of at most 255 bytes each (RFC 1035 3.3.14).
 TXT_STRING_BYTES = 255
@@ -70,8 +71,8 @@ def dmarc_text(facts: ServerFacts) -> str:
     return text + (f"; rua=mailto:{facts.dmarc_rua}" if facts.dmarc_rua else "")
 
 
-def domain_records(facts: ServerFacts, domain: str) -> list[Record]:
-    """One mail domain's: MX, SPF, DKIM, DMARC, client SRV records, TLS-RPT."""
+def domain_records(facts: ServerFacts, domain: str, mta_sts: Policy | None = None) -> list[Record]:
+    """One mail domain's: MX, SPF, DKIM, DMARC, client SRV records, TLS-RPT, MTA-STS."""
     zone, host = absolute(domain), absolute(facts.hostname)
     records = [Record(zone, "MX", f"10 {host}"), Record(zone, "TXT", txt(facts.spf), "SPF")]
     for key in facts.dkim:
@@ -87,6 +88,9 @@ def domain_records(facts: ServerFacts, domain: str) -> list[Record]:
         records.append(
             Record(f"_smtp._tls.{zone}", "TXT", txt(f"v=TLSRPTv1; rua=mailto:{facts.tls_rpt_rua}"), "TLS-RPT")
         )
+    if mta_sts:
+        where = f"https://{mta_sts.host}/{POLICY_PATH}"
+        records.append(Record(f"_mta-sts.{zone}", "TXT", txt(mta_sts.record), f"MTA-STS: serve the policy at {where}"))
     return records
 
 

@@ -40,6 +40,19 @@ SERVER_ID = "server.hello.com"
 HOST_VARS = Path(__file__).parents[1] / "host_vars/postdove-internet-mail.yml"
 KEY_FILE = "/etc/opendkim/keys/hello.com/mail.private"
 RECEIVER_ID = "mx.receiver.test"
+# Where `postdove dns --mta-sts-dir` writes the policies: one web root per mta-sts.DOMAIN host.
+MTA_STS_WEB = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")) / "mta-sts-web"
+# A static HTTPS server for the policy, with the certificate certbot got (mta-sts.hello.com is one of its names).
+POLICY_SERVER = """
+import functools, http.server, ssl
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory="/srv/mta-sts")
+server = http.server.HTTPServer(("0.0.0.0", 443), handler)
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain("/etc/letsencrypt/live/server.hello.com/fullchain.pem",
+                        "/etc/letsencrypt/live/server.hello.com/privkey.pem")
+server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
+"""
 
 # Sends one message over SMTP from inside a container; prints "250" or the refusal.
 # argv: host port mail_from rcpt_to message-file helo. A str message: smtplib sends CRLF line ends.
@@ -76,10 +89,13 @@ def forger() -> testinfra.host.Host:
 
 @pytest.fixture(scope="module")
 def printed_zone() -> str:
-    """What `postdove dns` prints from the facts the converge wrote on the controller."""
+    """What `postdove dns` prints from the facts the converge wrote on the controller (and the MTA-STS policies)."""
     facts = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "postdove-dns"
     printed = subprocess.run(
-        [str(PROJECT / ".venv/bin/postdove"), "dns", str(facts)], capture_output=True, text=True, check=False
+        [str(PROJECT / ".venv/bin/postdove"), "dns", str(facts), "--mta-sts-dir", str(MTA_STS_WEB)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert printed.returncode == 0, printed.stderr
     return printed.stdout
@@ -101,6 +117,8 @@ def published(printed_zone: str) -> None:
     """The DNS server answers for hello.com with exactly the printed records, as local data."""
     dns = container("dns")
     records = [without_comment(record) for record in records_of(printed_zone, "hello.com")]
+    # The MTA-STS policy's web host is the admin's to name; here the postdove server.
+    records.append(f"mta-sts.hello.com. 300 IN A {SERVER_ADDRESS}")
     lines = [f"  local-data: '{record}'" for record in records]
     config = "\n".join(["server:", '  local-zone: "hello.com." static', *lines]) + "\n"
     target = "/etc/unbound/unbound.conf.d/hello.com.conf"
@@ -153,6 +171,33 @@ def test_the_dns_server_serves_the_printed_zone(published, forger: testinfra.hos
     (tlsa,) = dig("_25._tcp.server.hello.com", "TLSA")
     # dig prints the hash in upper case, split in two.
     assert tlsa.startswith("3 1 1 ") and tlsa[6:].replace(" ", "").lower() == live
+
+
+def test_a_sender_finds_the_mta_sts_policy_the_record_names(
+    published, mail: testinfra.host.Host, receiver: testinfra.host.Host
+):
+    """mta-sts-query (Debian's postfix-mta-sts-resolver, what a sending Postfix asks) reads
+    _mta-sts.hello.com from the DNS server and fetches the policy over verified HTTPS."""
+    policy = (MTA_STS_WEB / "mta-sts.hello.com/.well-known/mta-sts.txt").read_text()
+    mail.check_output(
+        "mkdir -p /srv/mta-sts/.well-known && cat > /srv/mta-sts/.well-known/mta-sts.txt <<'EOF'\n"
+        f"{policy}EOF\ncat > /root/policy-server.py <<'EOF'\n{POLICY_SERVER}EOF"
+    )
+    mail.run("systemctl stop mta-sts-web")
+    mail.check_output("systemd-run --unit=mta-sts-web --collect python3 /root/policy-server.py")
+    (record,) = dig("_mta-sts.hello.com", "TXT")
+    found = re.fullmatch(r'"v=STSv1; id=(\w+)"', record)
+    assert found, record
+    for _ in range(20):
+        answer = receiver.run("mta-sts-query hello.com").stdout
+        if "VALID" in answer:
+            break
+        time.sleep(0.5)
+    assert "STSFetchResult.VALID" in answer, answer
+    assert f"'{found.group(1)}'" in answer, answer
+    assert "'mode': 'enforce'" in answer and "'mx': ['server.hello.com']" in answer, answer
+    assert "'max_age': 86400" in answer, answer
+    mail.run("systemctl stop mta-sts-web")
 
 
 def test_mail_submitted_by_test_passes_dkim_spf_and_dmarc_at_the_receiver(
