@@ -83,6 +83,8 @@ OS_SPECIFIC = {
     # Outbound DANE (mail_outbound_dane): Postfix 2.11 and later, so not CentOS 7's.
     "smtp_tls_security_level",
     "smtp_dns_support_level",
+    # The system's CA file, where each OS keeps it.
+    "smtp_tls_CAfile",
 }
 
 

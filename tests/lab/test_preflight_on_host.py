@@ -4,8 +4,8 @@ Each case prepares a fresh lab container, then runs site.yml: a mail port
 already held by another program (the classic: Debian's exim4 on 25), an
 operating system postdove does not support, a target the controller's
 ansible-core is too new for (os-release rewritten to say CentOS 7, driven by
-the newest ansible-core in .venv-newest), and a feature CentOS 7's Postfix
-lacks (outbound DANE).
+the newest ansible-core in .venv-newest), a feature CentOS 7's Postfix
+lacks (outbound DANE) and one EL has no package for (outbound MTA-STS).
 """
 
 from __future__ import annotations
@@ -64,12 +64,28 @@ def test_a_controller_too_new_for_centos_7(host):
     assert_refused_before_any_change(result, "cannot manage RedHat-7", "ansible-core 2.19 against CentOS 7")
 
 
-def test_outbound_dane_on_centos_7(host):
-    """CentOS 7's Postfix 2.10 has no DANE: mail_outbound_dane is refused by name (os-release faked)."""
-    os_release = 'ID="centos"\\nID_LIKE="rhel fedora"\\nVERSION_ID="7"\\n'
+# Features a target's packages lack, refused by name (os-release faked; the lab
+# container's Python: the refusal comes before any module needs the target's).
+MISSING_FEATURES = [
+    pytest.param(
+        'ID="centos"\\nID_LIKE="rhel fedora"\\nVERSION_ID="7"\\n',
+        "mail_outbound_dane",
+        "Postfix 2.10.1 has no DANE",
+        "outbound DANE on CentOS 7",
+        id="outbound DANE on CentOS 7",
+    ),
+    pytest.param(
+        'ID="rocky"\\nID_LIKE="rhel centos fedora"\\nVERSION_ID="9.4"\\n',
+        "mail_outbound_mta_sts",
+        "no MTA-STS resolver",
+        "outbound MTA-STS on Rocky 9",
+        id="outbound MTA-STS on Rocky 9 (no resolver in EPEL)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("os_release", "variable", "message", "what"), MISSING_FEATURES)
+def test_a_feature_the_target_lacks(host, os_release, variable, message, what):
     sh("podman", "exec", NAME, "sh", "-c", f"printf '{os_release}' >/etc/os-release")
-    # The lab container's Python: the refusal comes before any module needs CentOS 7's.
-    extra = '{"mail_outbound_dane": true, "ansible_python_interpreter": "/usr/bin/python3"}'
-    result = converge(host, "-e", extra)
-    message = "Postfix 2.10.1 has no DANE"
-    assert_refused_before_any_change(result, message, "outbound DANE on CentOS 7")
+    extra = f'{{"{variable}": true, "ansible_python_interpreter": "/usr/bin/python3"}}'
+    assert_refused_before_any_change(converge(host, "-e", extra), message, what)

@@ -254,29 +254,77 @@ def test_mail_to_a_dane_domain_goes_only_to_the_certificate_its_tlsa_record_name
     assert f"Verified TLS connection established to mx.receiver.test[{RECEIVER_ADDRESS}]:25" in log, log
 
 
-def test_a_tlsa_mismatch_keeps_the_mail_in_the_queue(published, mail: testinfra.host.Host):
-    """mismatch.receiver.test's MX (the same host) has a TLSA record no key matches: deferred, never sent."""
-    since = mail.check_output("date +%s")
-    token = f"mismatch-{uuid.uuid4().hex[:8]}"
-    mail.check_output(f"echo {token} | su -s /bin/sh test -c 'mail -s {token} friend@mismatch.receiver.test'")
-    deadline = time.monotonic() + 30
+def delay_reasons(mail: testinfra.host.Host, address: str, seconds: float = 30) -> dict[str, str]:
+    """Queue ID -> why the queue holds mail for `address`, once Postfix has tried it (or the time is up)."""
+    deadline = time.monotonic() + seconds
     while True:
         queued = [json.loads(line) for line in mail.check_output("postqueue -j").splitlines()]
         reasons = {
             message["queue_id"]: recipient.get("delay_reason", "")
             for message in queued
             for recipient in message["recipients"]
-            if recipient["address"] == "friend@mismatch.receiver.test"
+            if recipient["address"] == address
         }
         if any(reasons.values()) or time.monotonic() > deadline:
-            break
+            return reasons
         time.sleep(0.5)
-    ((queue_id, reason),) = reasons.items()
-    assert "Server certificate not verified" in reason, reason
+
+
+def held_in_the_queue(mail: testinfra.host.Host, address: str) -> str:
+    """Mail from `test` to `address` stays queued, never sent: why, as Postfix says (then it is deleted)."""
+    since = mail.check_output("date +%s")
+    token = f"held-{uuid.uuid4().hex[:8]}"
+    mail.check_output(f"echo {token} | su -s /bin/sh test -c 'mail -s {token} {address}'")
+    ((queue_id, reason),) = delay_reasons(mail, address).items()
     log = mail.check_output(f"journalctl -q --no-pager -o cat --since @{since} -t postfix/smtp")
-    tried = [line for line in log.splitlines() if line.startswith(f"{queue_id}: to=<friend@mismatch.receiver.test>")]
+    tried = [line for line in log.splitlines() if line.startswith(f"{queue_id}: to=<{address}>")]
     assert tried and not [line for line in tried if "status=sent" in line], log
     mail.check_output(f"postsuper -d {queue_id}")
+    return reason
+
+
+def test_a_tlsa_mismatch_keeps_the_mail_in_the_queue(published, mail: testinfra.host.Host):
+    """mismatch.receiver.test's MX (the same host) has a TLSA record no key matches: deferred, never sent."""
+    reason = held_in_the_queue(mail, "friend@mismatch.receiver.test")
+    assert "Server certificate not verified" in reason, reason
+
+
+def mta_sts_answer(mail: testinfra.host.Host, domain: str) -> str:
+    """What the resolver tells Postfix's smtp client for `domain` (the socketmap main.cf names)."""
+    socketmap = mail.check_output("postconf -h smtp_tls_policy_maps").split(", ")[-1]
+    return mail.run(f"postmap -q {domain} {socketmap}").stdout.strip()
+
+
+def test_an_enforced_mta_sts_policy_is_met_by_a_verified_certificate(
+    published, mail: testinfra.host.Host, receiver: testinfra.host.Host
+):
+    """sts.test's policy (enforce, mx.receiver.test): a certificate the system's CAs sign for that name."""
+    answer = mta_sts_answer(mail, "sts.test")
+    assert answer.startswith("secure match=mx.receiver.test"), answer
+    since = mail.check_output("date +%s")
+    token = f"sts-{uuid.uuid4().hex[:8]}"
+    mail.check_output(f"echo {token} | su -s /bin/sh test -c 'mail -s {token} friend@sts.test'")
+    headers_of(receiver, "friend", token)
+    log = mail.check_output(f"journalctl -q --no-pager -o cat --since @{since} -t postfix/smtp")
+    assert f"Verified TLS connection established to mx.receiver.test[{RECEIVER_ADDRESS}]:25" in log, log
+
+
+def test_an_enforced_mta_sts_policy_keeps_mail_for_an_mx_it_does_not_name_in_the_queue(
+    published, mail: testinfra.host.Host
+):
+    """sts-mismatch.test's policy names mx.elsewhere.test; its MX is mx.receiver.test: held."""
+    answer = mta_sts_answer(mail, "sts-mismatch.test")
+    assert answer.startswith("secure match=mx.elsewhere.test"), answer
+    reason = held_in_the_queue(mail, "friend@sts-mismatch.test")
+    assert "Server certificate not verified" in reason, reason
+
+
+def test_a_testing_mta_sts_policy_changes_nothing(published, mail: testinfra.host.Host, receiver: testinfra.host.Host):
+    """sts-testing.test's policy names another MX but only tests: the mail goes as without a policy."""
+    assert mta_sts_answer(mail, "sts-testing.test") == ""
+    token = f"sts-testing-{uuid.uuid4().hex[:8]}"
+    mail.check_output(f"echo {token} | su -s /bin/sh test -c 'mail -s {token} friend@sts-testing.test'")
+    headers_of(receiver, "friend", token)
 
 
 RSPAMD_LOG = "/var/log/rspamd/rspamd.log"
