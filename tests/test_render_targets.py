@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from postdove.testing import containers
 from postdove.testing.ansible import failed_tasks, run_playbook
 from postdove.testing.config_names import (
     dovecot_setting_paths,
@@ -285,10 +286,6 @@ def daemons(target: str, script: str, mounts: dict[Path, str] | None = None) -> 
     image = os.environ[f"POSTDOVE_DAEMONS_IMAGE_{target.upper()}"]
     if target in EL_BUILT and subprocess.run(["podman", "image", "exists", image]).returncode != 0:
         pytest.skip(f"{image} is not built: tools/setup builds it where the EL sources are (POSTDOVE_EL_SOURCES)")
-    result = subprocess.run(
-        ["podman", "run", "--rm", *volumes, image, "sh", "-c", script],
-        capture_output=True,
-        text=True,
-    )
+    result = containers.run_in_image(image, script, volumes)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout

@@ -3,17 +3,54 @@
 from __future__ import annotations
 
 import json
+import queue
 import smtplib
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from postdove.simulator import testmx
+
+LATER_START = 3.0  # seconds before later.test listens: far beyond start-up on a loaded CI host
+
+
+class Events:
+    """testmx's JSON lines, read as they come (a thread: a blocking read has no deadline)."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.seen: list[dict[str, Any]] = []
+        self.reader = threading.Thread(target=self._read, args=(process,), daemon=True)
+        self.reader.start()
+
+    def _read(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout
+        for line in process.stdout:
+            self.lines.put(json.loads(line))
+
+    def wait_listening(self, *ports: int, deadline: float = 30.0) -> None:
+        """Return once each port has a listener, instead of guessing how long start-up takes."""
+        waiting = set(ports) - {e["port"] for e in self.seen if e["event"] == "listen"}
+        until = time.monotonic() + deadline
+        while waiting:
+            event = self.lines.get(timeout=max(0.0, until - time.monotonic()))
+            self.seen.append(event)
+            if event["event"] == "listen":
+                waiting.discard(event["port"])
+
+    def all(self) -> list[dict[str, Any]]:
+        """Every event, once the process has ended and its output is read."""
+        self.reader.join(timeout=10)
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+        return self.seen
 
 
 def free_port() -> int:
@@ -35,17 +72,19 @@ def mx(tmp_path: Path):
             {
                 "name": "later.test",
                 "port": ports["later"],
-                "phases": [{"behaviour": "refuse"}, {"start": 1.0, "behaviour": "accept", "latency": 0}],
+                "phases": [{"behaviour": "refuse"}, {"start": LATER_START, "behaviour": "accept", "latency": 0}],
             },
         ]
     }
     path = tmp_path / "scenario.yml"
     path.write_text(yaml.safe_dump(scenario))
     process = subprocess.Popen([sys.executable, testmx.__file__, str(path)], stdout=subprocess.PIPE, text=True)
-    time.sleep(0.5)
-    yield ports, process
+    events = Events(process)
+    events.wait_listening(*(ports[name] for name in ("accept", "defer", "bounce", "greet")))
+    yield ports, process, events
     process.terminate()
     process.wait(timeout=5)
+    events.reader.join(timeout=10)
     process.stdout.close()
 
 
@@ -60,7 +99,7 @@ def send(port: int) -> dict[str, tuple[int, bytes]]:
 
 
 def test_each_behaviour_answers_as_written(mx):
-    ports, _ = mx
+    ports, _, _ = mx
     started = time.monotonic()
     assert send(ports["accept"])["data"][0] == 250
     assert time.monotonic() - started >= 0.2
@@ -74,11 +113,11 @@ def test_each_behaviour_answers_as_written(mx):
 
 
 def test_a_refusing_phase_gives_way_to_accepting(mx):
-    ports, process = mx
+    ports, process, events = mx
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", ports["later"]), timeout=2)
-    time.sleep(1.0)
+    events.wait_listening(ports["later"])
     assert send(ports["later"])["data"][0] == 250
     process.terminate()
-    events = [json.loads(line) for line in process.stdout.read().splitlines()]
-    assert {"listen", "connect", "rcpt", "data"} <= {e["event"] for e in events}
+    process.wait(timeout=5)
+    assert {"listen", "connect", "rcpt", "data"} <= {e["event"] for e in events.all()}

@@ -21,6 +21,20 @@ def container_address(name: str) -> str:
 EXEC_START_FAILURE = "unable to start container process"
 
 
+def run_in_image(image: str, script: str, volumes: list[str], attempts: int = 3) -> subprocess.CompletedProcess[str]:
+    """`podman run --rm` a shell script in a fresh container of the image; run again only when
+    podman could not start it (the script never ran)."""
+    for attempt in range(attempts):
+        result = subprocess.run(
+            ["podman", "run", "--rm", *volumes, image, "sh", "-c", script], capture_output=True, text=True
+        )
+        if not (result.returncode in (125, 126, 127) and EXEC_START_FAILURE in result.stderr):
+            break
+        if attempt < attempts - 1:
+            time.sleep(0.5)
+    return result
+
+
 def retry_exec_start_failures(attempts: int = 3) -> None:
     """Make testinfra's podman backend run a command again when podman could not start it."""
     from testinfra.backend.podman import PodmanBackend
