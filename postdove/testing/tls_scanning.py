@@ -14,6 +14,7 @@ from pathlib import Path
 from sslyze import (
     CertificateInfoExtraArgument,
     ProtocolWithOpportunisticTlsEnum,
+    ScanCommandAttemptStatusEnum,
     ScanCommandsExtraArguments,
     Scanner,
     ServerNetworkConfiguration,
@@ -42,8 +43,30 @@ ENDPOINTS = {
 }
 
 
-def scan_endpoints(address: str, anchor: Path, ports: Iterable[int] = tuple(ENDPOINTS)) -> dict[int, ServerScanResult]:
-    """sslyze's results for the endpoints (default: all) at `address`, trusting only the certificate in `anchor`."""
+def scan_endpoints(
+    address: str, anchor: Path, ports: Iterable[int] = tuple(ENDPOINTS), attempts: int = 3
+) -> dict[int, ServerScanResult]:
+    """sslyze's results for the endpoints (default: all) at `address`, trusting only the certificate in `anchor`.
+
+    An endpoint whose scan left a command unfinished is scanned again, alone (seen in CI:
+    the ROBOT check errored on 993 and 995 while both cores were busy)."""
+    results = _scan(address, anchor, ports, concurrent_connections=3)
+    for _ in range(attempts - 1):
+        unfinished = [port for port, result in results.items() if not _finished(result)]
+        for port in unfinished:
+            results.update(_scan(address, anchor, [port], concurrent_connections=1))
+    return results
+
+
+def _finished(result: ServerScanResult) -> bool:
+    """Every command the profile check needs ran to completion (an error is sslyze's, not a finding)."""
+    return result.scan_result is not None and all(
+        getattr(result.scan_result, command.value).status == ScanCommandAttemptStatusEnum.COMPLETED
+        for command in SCAN_COMMANDS_NEEDED_BY_MOZILLA_CHECKER
+    )
+
+
+def _scan(address: str, anchor: Path, ports: Iterable[int], concurrent_connections: int) -> dict[int, ServerScanResult]:
     requests = [
         ServerScanRequest(
             server_location=ServerNetworkLocation(HOSTNAME, port, address),
@@ -59,7 +82,7 @@ def scan_endpoints(address: str, anchor: Path, ports: Iterable[int] = tuple(ENDP
         for port, starttls in ENDPOINTS.items()
         if port in ports
     ]
-    scanner = Scanner(per_server_concurrent_connections_limit=3)
+    scanner = Scanner(per_server_concurrent_connections_limit=concurrent_connections)
     scanner.queue_scans(requests)
     return {result.server_location.port: result for result in scanner.get_results()}
 

@@ -9,10 +9,14 @@ authenticated; a domain mail_transport_maps routes elsewhere goes past it.
 With a wrong password the next message stays queued (deferred, not bounced,
 not lost) and leaves once the password is right.
 Neither password appears in the playbook's output, --diff included.
+Then mail_relayhost_tls: verify, with the smarthost named as its certificate
+names it: while the server does not trust the CA that signed it, mail waits in
+the queue; once the system's CAs include it, the mail leaves over verified TLS.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
@@ -29,18 +33,26 @@ pytestmark = pytest.mark.lab
 SERVER = "postdove-relay-client"
 SSH_PORT = 2252
 SMARTHOST = "postdove-smarthost"
+SMARTHOST_NAME = f"{SMARTHOST}.dns.podman"  # its name in the lab network's DNS (aardvark-dns)
 PASSWORD = "right-relay-password"
 WRONG_PASSWORD = "wrong-relay-password"
 
-# Debian's stock Postfix with a submission port that requires TLS and then AUTH.
+# Debian's stock Postfix with a submission port that requires TLS and then AUTH, its
+# certificate for SMARTHOST_NAME signed by a CA of its own (relay-ca.pem).
 SMARTHOST_SETUP = f"""
 set -e
+cd /etc/ssl
+openssl req -x509 -newkey rsa:2048 -nodes -keyout relay-ca.key -out relay-ca.pem -days 2 -subj /CN=relay-test-ca
+openssl req -newkey rsa:2048 -nodes -keyout private/relay.key -out relay.csr -subj /CN={SMARTHOST_NAME}
+echo subjectAltName=DNS:{SMARTHOST_NAME} > relay.ext
+openssl x509 -req -in relay.csr -CA relay-ca.pem -CAkey relay-ca.key -CAcreateserial -days 2 \\
+    -extfile relay.ext -out certs/relay.pem
+chmod 640 private/relay.key
 cp /usr/share/postfix/main.cf.debian /etc/postfix/main.cf
 postconf -e myhostname=smarthost.relay.test 'mydestination=smarthost.relay.test, outside.test, direct.test' \\
     inet_protocols=ipv4 mynetworks=127.0.0.0/8 maillog_file=/var/log/postfix.log \\
     alias_maps= alias_database= mailbox_command= \\
-    smtpd_tls_cert_file=/etc/ssl/certs/ssl-cert-snakeoil.pem \\
-    smtpd_tls_key_file=/etc/ssl/private/ssl-cert-snakeoil.key \\
+    smtpd_tls_cert_file=/etc/ssl/certs/relay.pem smtpd_tls_key_file=/etc/ssl/private/relay.key \\
     smtpd_tls_security_level=may smtpd_tls_loglevel=1 smtpd_sasl_type=dovecot smtpd_sasl_path=private/auth
 postconf -M 'submission/inet=submission inet n - n - - smtpd'
 postconf -P submission/inet/smtpd_tls_security_level=encrypt submission/inet/smtpd_sasl_auth_enable=yes \\
@@ -154,3 +166,23 @@ def test_mail_leaves_through_the_smarthost_authenticated_and_waits_out_a_wrong_p
         assert arrived("after a wrong password") == "1"
         assert wait_for(SERVER, '[ -z "$(postqueue -j)" ] && echo empty') == "empty"
         assert on(SMARTHOST, "grep -c '^Subject: ' /var/mail/outsider").strip() == "3"
+
+        # verify: the smarthost by the DNS name its certificate holds; its CA not trusted yet.
+        verify = {"mail_relayhost": f"[{SMARTHOST_NAME}]:587", "mail_relayhost_tls": "verify"}
+        verifying = converge(lab.inventory, "-e", json.dumps(verify))
+        assert verifying.returncode == 0, verifying.stdout[-4000:]
+        send("to an untrusted smarthost")
+        reason = wait_for(SERVER, "postqueue -j | grep -o 'Server certificate not verified[^\"]*'")
+        record("attack", "smarthost certificate from an unknown CA, verify", f"held: {reason or 'no'}", bool(reason))
+        assert reason, on(SERVER, "postqueue -p; journalctl -o cat -t postfix/smtp | tail -n 5")
+        refused = on(SERVER, "journalctl -o cat -t postfix/smtp")
+        assert f"certificate verification failed for {SMARTHOST_NAME}" in refused, refused[-2000:]
+        assert "untrusted issuer /CN=relay-test-ca" in refused, refused[-2000:]
+
+        # The CA among the system's: the held message leaves, over verified TLS, once.
+        ca = on(SMARTHOST, "cat /etc/ssl/relay-ca.pem")
+        on(SERVER, f"cat > /usr/local/share/ca-certificates/relay-test-ca.crt <<'EOF'\n{ca}EOF\n")
+        on(SERVER, "update-ca-certificates >/dev/null && postfix reload && postqueue -f")
+        assert arrived("to an untrusted smarthost") == "1"
+        verified = on(SERVER, "journalctl -o cat -t postfix/smtp")
+        assert f"Verified TLS connection established to {SMARTHOST_NAME}[{smarthost}]:587" in verified

@@ -31,6 +31,7 @@ from postdove.testing.example_vault import example_passwords, vaulted_string
 from postdove.testing.mail import authentication_results, results_by, wait_for_mail
 from postdove.testing.nsd import records_of
 from postdove.testing.project import PROJECT
+from postdove.testing.proof_log import record
 
 retry_exec_start_failures()
 
@@ -43,16 +44,8 @@ RECEIVER_ID = "mx.receiver.test"
 # Where `postdove dns --mta-sts-dir` writes the policies: one web root per mta-sts.DOMAIN host.
 MTA_STS_WEB = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")) / "mta-sts-web"
 # A static HTTPS server for the policy, with the certificate certbot got (mta-sts.hello.com is one of its names).
-POLICY_SERVER = """
-import functools, http.server, ssl
-handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory="/srv/mta-sts")
-server = http.server.HTTPServer(("0.0.0.0", 443), handler)
-context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-context.load_cert_chain("/etc/letsencrypt/live/server.hello.com/fullchain.pem",
-                        "/etc/letsencrypt/live/server.hello.com/privkey.pem")
-server.socket = context.wrap_socket(server.socket, server_side=True)
-server.serve_forever()
-"""
+# The HTTPS server the scenario's policy host runs too (one web root per Host name).
+POLICY_SERVER = Path(__file__).parent.parent / "files" / "mta-sts-web.py"
 
 # Sends one message over SMTP from inside a container; prints "250" or the refusal.
 # argv: host port mail_from rcpt_to message-file helo. A str message: smtplib sends CRLF line ends.
@@ -180,11 +173,16 @@ def test_a_sender_finds_the_mta_sts_policy_the_record_names(
     _mta-sts.hello.com from the DNS server and fetches the policy over verified HTTPS."""
     policy = (MTA_STS_WEB / "mta-sts.hello.com/.well-known/mta-sts.txt").read_text()
     mail.check_output(
-        "mkdir -p /srv/mta-sts/.well-known && cat > /srv/mta-sts/.well-known/mta-sts.txt <<'EOF'\n"
-        f"{policy}EOF\ncat > /root/policy-server.py <<'EOF'\n{POLICY_SERVER}EOF"
+        "mkdir -p /srv/mta-sts/mta-sts.hello.com/.well-known"
+        " && cat > /srv/mta-sts/mta-sts.hello.com/.well-known/mta-sts.txt <<'EOF'\n"
+        f"{policy}EOF\ncat > /root/mta-sts-web.py <<'EOF'\n{POLICY_SERVER.read_text()}EOF"
     )
     mail.run("systemctl stop mta-sts-web")
-    mail.check_output("systemd-run --unit=mta-sts-web --collect python3 /root/policy-server.py")
+    live = "/etc/letsencrypt/live/server.hello.com"
+    mail.check_output(
+        "systemd-run --unit=mta-sts-web --collect python3 /root/mta-sts-web.py"
+        f" /srv/mta-sts {live}/fullchain.pem {live}/privkey.pem"
+    )
     (record,) = dig("_mta-sts.hello.com", "TXT")
     found = re.fullmatch(r'"v=STSv1; id=(\w+)"', record)
     assert found, record
@@ -326,6 +324,35 @@ def test_a_testing_mta_sts_policy_changes_nothing(published, mail: testinfra.hos
     token = f"sts-testing-{uuid.uuid4().hex[:8]}"
     mail.check_output(f"echo {token} | su -s /bin/sh test -c 'mail -s {token} friend@sts-testing.test'")
     headers_of(receiver, "friend", token)
+
+
+def test_mail_waits_in_the_queue_while_the_mta_sts_resolver_is_down(
+    published, mail: testinfra.host.Host, receiver: testinfra.host.Host
+):
+    """Postfix asks the resolver before each delivery: while it is down, a lookup fails and the
+    mail is deferred, not sent without its policy and not lost; it leaves once the resolver is back."""
+    since = mail.check_output("date +%s")
+    mail.check_output("systemctl stop postfix-mta-sts-resolver")
+    try:
+        token = f"resolver-down-{uuid.uuid4().hex[:8]}"
+        mail.check_output(f"echo {token} | su -s /bin/sh test -c 'mail -s {token} friend@sts.test'")
+        ((queue_id, reason),) = delay_reasons(mail, "friend@sts.test").items()
+        record("fault", "MTA-STS resolver down", f"held in the queue: {reason or 'no'}", bool(reason))
+        assert "TLS configuration problem" in reason, reason
+        log = mail.check_output(f"journalctl -q --no-pager -o cat --since @{since} -t postfix/smtp")
+        assert "policy table lookup error" in log, log
+    finally:
+        mail.check_output("systemctl start postfix-mta-sts-resolver")
+    for _ in range(20):
+        if mta_sts_answer(mail, "sts.test"):
+            break
+        time.sleep(0.5)
+    since = mail.check_output("date +%s")
+    mail.check_output(f"postqueue -i {queue_id}")
+    headers_of(receiver, "friend", token)
+    log = mail.check_output(f"journalctl -q --no-pager -o cat --since @{since} -t postfix/smtp")
+    assert f"Verified TLS connection established to mx.receiver.test[{RECEIVER_ADDRESS}]:25" in log, log
+    assert queue_id not in mail.check_output("postqueue -j"), "the held message has left"
 
 
 RSPAMD_LOG = "/var/log/rspamd/rspamd.log"
