@@ -18,6 +18,11 @@ module signing with the same key, set up by hand here (postdove's signer is
 OpenDKIM), for what a signer that keeps its parsed key would cost. The host then
 runs rspamd too (mail_inbound_checks), and each mode names its one milter.
 
+`--what-if-opendkim 'Setting value'` (repeatable) adds a mode signed by a second
+OpenDKIM whose configuration is the role's with those settings replaced (e.g.
+'SyslogSuccess no', 'Canonicalization simple/simple'), on a socket of its own:
+what a setting saves, measured beside the shipped one.
+
 Run it through tools/bench-dkim (which sets up the controller and the lab).
 """
 
@@ -43,6 +48,7 @@ SINK_PORT = 2526
 # The milter sockets, relative to Postfix's spool (as main.cf names them).
 OPENDKIM_SOCKET = "opendkim/opendkim.sock"
 RSPAMD_SOCKET = "rspamd/rspamd.sock"
+VARIANT_SOCKET = "opendkim/variant.sock"
 DEFAULT_MESSAGES = 2000
 DEFAULT_SESSIONS = 20
 DEFAULT_ROUNDS = 2
@@ -136,6 +142,27 @@ END
 rspamadm configtest >/dev/null && systemctl restart rspamd && sleep 2
 """
 
+
+def start_opendkim_variant(settings: Sequence[str]) -> None:
+    """A second OpenDKIM: the role's /etc/opendkim.conf with `settings` ("Name value") replaced."""
+    replaced = [
+        f"Socket local:/var/spool/postfix/{VARIANT_SOCKET}",
+        "PidFile /run/opendkim/variant.pid",
+        *settings,
+    ]
+    edits = "".join(
+        f"sed -i '/^{line.split()[0]}[[:space:]]/d' /etc/opendkim-variant.conf && "
+        f"echo '{line}' >> /etc/opendkim-variant.conf && "
+        for line in replaced
+    )
+    in_container(
+        "cp /etc/opendkim.conf /etc/opendkim-variant.conf && "
+        + edits
+        + "systemd-run --unit=opendkim-variant opendkim -f -x /etc/opendkim-variant.conf"
+        + f" && for i in $(seq 50); do [ -S /var/spool/postfix/{VARIANT_SOCKET} ] && break; sleep 0.1; done"
+    )
+
+
 # Busy CPU seconds of the whole machine (/proc/stat) and of each signer's processes, in clock ticks.
 CPU_TICKS = (
     "awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat;"
@@ -187,6 +214,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--what-if-rspamd", action="store_true", help="also price rspamd's dkim_signing, set up by hand (a diagnosis)"
     )
+    parser.add_argument(
+        "--what-if-opendkim",
+        action="append",
+        default=[],
+        metavar="'SETTING VALUE'",
+        help="also price a second OpenDKIM with this opendkim.conf setting replaced (repeatable; a diagnosis)",
+    )
     return parser
 
 
@@ -219,6 +253,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.what_if_rspamd:
             in_container(RSPAMD_SIGNING)
             modes["rspamd"] = dict.fromkeys(names, f"unix:{RSPAMD_SOCKET}")
+        if args.what_if_opendkim:
+            start_opendkim_variant(args.what_if_opendkim)
+            modes["variant"] = dict.fromkeys(names, f"unix:{VARIANT_SOCKET}")
+            print("variant: OpenDKIM with " + "; ".join(args.what_if_opendkim))
         route_to_sink()
         # The first run after the converge (signing on) is slow (caches, process start-ups): not counted.
         set_milters(modes["signed"])
