@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+Result = TypeVar("Result")
 
 
 def sh(*args: str) -> str:
@@ -21,18 +25,24 @@ def container_address(name: str) -> str:
 EXEC_START_FAILURE = "unable to start container process"
 
 
-def run_in_image(image: str, script: str, volumes: list[str], attempts: int = 3) -> subprocess.CompletedProcess[str]:
-    """`podman run --rm` a shell script in a fresh container of the image; run again only when
-    podman could not start it (the script never ran)."""
-    for attempt in range(attempts):
-        result = subprocess.run(
+def until_started(run: Callable[[], Result], unstarted: Callable[[Result], bool], attempts: int = 3) -> Result:
+    """run() again, up to `attempts` times in all, while podman could not start the command (it never ran)."""
+    for _ in range(attempts - 1):
+        result = run()
+        if not unstarted(result):
+            return result
+        time.sleep(0.5)
+    return run()
+
+
+def run_in_image(image: str, script: str, volumes: list[str]) -> subprocess.CompletedProcess[str]:
+    """`podman run --rm` a shell script in a fresh container of the image."""
+    return until_started(
+        lambda: subprocess.run(
             ["podman", "run", "--rm", *volumes, image, "sh", "-c", script], capture_output=True, text=True
-        )
-        if not (result.returncode in (125, 126, 127) and EXEC_START_FAILURE in result.stderr):
-            break
-        if attempt < attempts - 1:
-            time.sleep(0.5)
-    return result
+        ),
+        lambda result: result.returncode in (125, 126, 127) and EXEC_START_FAILURE in result.stderr,
+    )
 
 
 def retry_exec_start_failures(attempts: int = 3) -> None:
@@ -43,13 +53,12 @@ def retry_exec_start_failures(attempts: int = 3) -> None:
     if getattr(original, "retries_start_failures", False):
         return
 
-    def run(self: PodmanBackend, command: str, *args: object, **kwargs: object) -> object:
-        for _ in range(attempts - 1):
-            result = original(self, command, *args, **kwargs)
-            if not (result.rc == 255 and EXEC_START_FAILURE in result.stderr):
-                return result
-            time.sleep(0.5)
-        return original(self, command, *args, **kwargs)
+    def run(self: PodmanBackend, command: str, *args: object, **kwargs: object) -> Any:
+        return until_started(
+            lambda: original(self, command, *args, **kwargs),
+            lambda result: result.rc == 255 and EXEC_START_FAILURE in result.stderr,
+            attempts,
+        )
 
     run.retries_start_failures = True  # type: ignore[attr-defined]
     PodmanBackend.run = run  # type: ignore[method-assign]

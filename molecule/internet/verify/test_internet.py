@@ -43,8 +43,8 @@ KEY_FILE = "/etc/opendkim/keys/hello.com/mail.private"
 RECEIVER_ID = "mx.receiver.test"
 # Where `postdove dns --mta-sts-dir` writes the policies: one web root per mta-sts.DOMAIN host.
 MTA_STS_WEB = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")) / "mta-sts-web"
-# A static HTTPS server for the policy, with the certificate certbot got (mta-sts.hello.com is one of its names).
-# The HTTPS server the scenario's policy host runs too (one web root per Host name).
+# The HTTPS server for the policies (one web root per Host name), as the scenario's policy host runs it;
+# the test runs it on the server with the certificate certbot got (mta-sts.hello.com is one of its names).
 POLICY_SERVER = Path(__file__).parent.parent / "files" / "mta-sts-web.py"
 
 # Sends one message over SMTP from inside a container; prints "250" or the refusal.
@@ -248,13 +248,18 @@ def test_mail_to_a_dane_domain_goes_only_to_the_certificate_its_tlsa_record_name
     delivered_over_verified_tls(mail, receiver, "friend@receiver.test")
 
 
+def smtp_log(mail: testinfra.host.Host, since: str) -> str:
+    """What Postfix's smtp client logged since the Unix time `since`."""
+    return mail.check_output(f"journalctl -q --no-pager -o cat --since @{since} -t postfix/smtp")
+
+
 def delivered_over_verified_tls(mail: testinfra.host.Host, receiver: testinfra.host.Host, address: str) -> None:
     """Mail from `test` to `address` arrives at the receiver over a connection Postfix verified."""
     since = mail.check_output("date +%s")
     token = f"verified-{uuid.uuid4().hex[:8]}"
     mail.check_output(f"echo {token} | su -s /bin/sh test -c 'mail -s {token} {address}'")
     headers_of(receiver, address.split("@")[0], token)
-    log = mail.check_output(f"journalctl -q --no-pager -o cat --since @{since} -t postfix/smtp")
+    log = smtp_log(mail, since)
     assert f"Verified TLS connection established to mx.receiver.test[{RECEIVER_ADDRESS}]:25" in log, log
 
 
@@ -280,7 +285,7 @@ def held_in_the_queue(mail: testinfra.host.Host, address: str) -> str:
     token = f"held-{uuid.uuid4().hex[:8]}"
     mail.check_output(f"echo {token} | su -s /bin/sh test -c 'mail -s {token} {address}'")
     ((queue_id, reason),) = delay_reasons(mail, address).items()
-    log = mail.check_output(f"journalctl -q --no-pager -o cat --since @{since} -t postfix/smtp")
+    log = smtp_log(mail, since)
     tried = [line for line in log.splitlines() if line.startswith(f"{queue_id}: to=<{address}>")]
     assert tried and not [line for line in tried if "status=sent" in line], log
     mail.check_output(f"postsuper -d {queue_id}")
@@ -339,7 +344,7 @@ def test_mail_waits_in_the_queue_while_the_mta_sts_resolver_is_down(
         ((queue_id, reason),) = delay_reasons(mail, "friend@sts.test").items()
         record("fault", "MTA-STS resolver down", f"held in the queue: {reason or 'no'}", bool(reason))
         assert "TLS configuration problem" in reason, reason
-        log = mail.check_output(f"journalctl -q --no-pager -o cat --since @{since} -t postfix/smtp")
+        log = smtp_log(mail, since)
         assert "policy table lookup error" in log, log
     finally:
         mail.check_output("systemctl start postfix-mta-sts-resolver")
@@ -350,7 +355,7 @@ def test_mail_waits_in_the_queue_while_the_mta_sts_resolver_is_down(
     since = mail.check_output("date +%s")
     mail.check_output(f"postqueue -i {queue_id}")
     headers_of(receiver, "friend", token)
-    log = mail.check_output(f"journalctl -q --no-pager -o cat --since @{since} -t postfix/smtp")
+    log = smtp_log(mail, since)
     assert f"Verified TLS connection established to mx.receiver.test[{RECEIVER_ADDRESS}]:25" in log, log
     assert queue_id not in mail.check_output("postqueue -j"), "the held message has left"
 
