@@ -25,6 +25,7 @@ from postdove.testing.mail import authentication_results, results_by, wait_for_m
 pytestmark = pytest.mark.lab
 
 AUTHSERV_ID = "server.hello.com"
+MILTER_SOCKET = "/var/spool/postfix/rspamd/rspamd.sock"
 
 # Sends one message to host:25 from inside the container; prints the server's answer.
 SEND = """
@@ -53,6 +54,27 @@ except smtplib.SMTPResponseException as error:
 
 def run(*command: str) -> str:
     return sh("podman", "exec", NAME, *command)
+
+
+# systemctl returns when rspamd's main process runs; its proxy worker listens
+# a moment later, and until then Postfix answers 451 (milter_default_action).
+WAIT_FOR_MILTER = """
+import socket, sys, time
+deadline = time.monotonic() + 30
+while True:
+    try:
+        socket.socket(socket.AF_UNIX).connect(sys.argv[1])
+        break
+    except OSError:
+        if time.monotonic() > deadline:
+            raise
+        time.sleep(0.2)
+"""
+
+
+def restart_rspamd() -> None:
+    run("systemctl", "restart", "rspamd")
+    run("python3", "-c", WAIT_FOR_MILTER, MILTER_SOCKET)
 
 
 @pytest.fixture(scope="module")
@@ -92,12 +114,12 @@ def checked_world(trusted_server, outside_address):
     nsd_zones.serve(NAME, zones, 53)
     run("sh", "-c", "cp /etc/resolv.conf /tmp/resolv.conf.saved && echo 'nameserver 127.0.0.1' > /etc/resolv.conf")
     # rspamd reads resolv.conf when it starts.
-    run("systemctl", "restart", "rspamd")
+    restart_rspamd()
     run("sh", "-c", f"cat > /tmp/send.py <<'EOF'\n{SEND}EOF")
     yield
     run("sh", "-c", "cat /tmp/resolv.conf.saved > /etc/resolv.conf")
     nsd_zones.stop(NAME, 53)
-    run("systemctl", "restart", "rspamd")
+    restart_rspamd()
 
 
 def send(address: str, mail_from: str, header_from: str, mode: str = "plain") -> tuple[str, str]:
