@@ -23,6 +23,13 @@ OpenDKIM whose configuration is the role's with those settings replaced (e.g.
 'SyslogSuccess no', 'Canonicalization simple/simple'), on a socket of its own:
 what a setting saves, measured beside the shipped one.
 
+`--what-if-null-milter` adds two modes, each with bench/null_milter.c as its one
+milter (compiled in the container against libmilter): `null` takes every step
+a signer takes (envelope sender, headers, body, one header inserted at the end)
+and computes nothing, the milter protocol's own cost; `floor` also hashes the
+body and signs with the same RSA key, parsed once at start: the cheapest a
+signer Postfix asks through a milter can be.
+
 Run it through tools/bench-dkim (which sets up the controller and the lab).
 """
 
@@ -49,6 +56,10 @@ SINK_PORT = 2526
 OPENDKIM_SOCKET = "opendkim/opendkim.sock"
 RSPAMD_SOCKET = "rspamd/rspamd.sock"
 VARIANT_SOCKET = "opendkim/variant.sock"
+NULL_MILTER_SOCKET = "opendkim/null.sock"
+FLOOR_MILTER_SOCKET = "opendkim/floor.sock"
+OPENDKIM_KEY = "/etc/opendkim/keys/hello.com/mail.private"
+NULL_MILTER_SOURCE = Path(__file__).with_name("null_milter.c")
 DEFAULT_MESSAGES = 2000
 DEFAULT_SESSIONS = 20
 DEFAULT_ROUNDS = 2
@@ -163,10 +174,30 @@ def start_opendkim_variant(settings: Sequence[str]) -> None:
     )
 
 
+def start_null_milters() -> None:
+    """bench/null_milter.c, built here, twice: alone and --sign (with the key OpenDKIM signs with), each
+    on its own socket; as user opendkim, group postfix (Postfix connects, the key is readable)."""
+    units = "".join(
+        f" && systemd-run --unit={unit} -p User=opendkim -p Group=postfix -p UMask=0007"
+        f" /usr/local/bin/null_milter {options} local:/var/spool/postfix/{socket}"
+        f" && for i in $(seq 50); do [ -S /var/spool/postfix/{socket} ] && break; sleep 0.1; done"
+        f" && [ -S /var/spool/postfix/{socket} ]"
+        for unit, options, socket in (
+            ("null-milter", "", NULL_MILTER_SOCKET),
+            ("floor-milter", f"--sign {OPENDKIM_KEY}", FLOOR_MILTER_SOCKET),
+        )
+    )
+    in_container(
+        "DEBIAN_FRONTEND=noninteractive apt-get install -y -q gcc libc6-dev libmilter-dev libssl-dev >/dev/null"
+        f" && cat > /tmp/null_milter.c <<'EOF'\n{NULL_MILTER_SOURCE.read_text()}EOF\n"
+        "gcc -O2 -Wall -o /usr/local/bin/null_milter /tmp/null_milter.c -lmilter -lcrypto -pthread" + units
+    )
+
+
 # Busy CPU seconds of the whole machine (/proc/stat) and of each signer's processes, in clock ticks.
 CPU_TICKS = (
     "awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat;"
-    " for program in opendkim rspamd; do"
+    " for program in opendkim rspamd null_milter; do"
     "   cat $(pgrep -x $program | sed 's|.*|/proc/&/stat|') /dev/null | awk '{t += $14 + $15} END {print t + 0}';"
     " done; getconf CLK_TCK"
 )
@@ -176,12 +207,12 @@ CPU_TICKS = (
 class Run:
     rate: float  # messages per second
     machine_ms: float  # busy CPU of the whole machine per message
-    signer_ms: float  # the signers' CPU per message (OpenDKIM's and rspamd's)
+    signer_ms: float  # the milters' CPU per message (OpenDKIM's, rspamd's, the null milter's)
 
 
 def cpu_seconds() -> tuple[float, float]:
-    machine, opendkim, rspamd, ticks_per_second = (int(n) for n in in_container(CPU_TICKS).split())
-    return machine / ticks_per_second, (opendkim + rspamd) / ticks_per_second
+    machine, opendkim, rspamd, null_milter, ticks_per_second = (int(n) for n in in_container(CPU_TICKS).split())
+    return machine / ticks_per_second, (opendkim + rspamd + null_milter) / ticks_per_second
 
 
 def throughput(messages: int, sessions: int) -> Run:
@@ -221,6 +252,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="'SETTING VALUE'",
         help="also price a second OpenDKIM with this opendkim.conf setting replaced (repeatable; a diagnosis)",
     )
+    parser.add_argument(
+        "--what-if-null-milter",
+        action="store_true",
+        help="also price bench/null_milter.c, alone (the milter protocol) and signing with a kept key (the floor)",
+    )
     return parser
 
 
@@ -257,6 +293,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             start_opendkim_variant(args.what_if_opendkim)
             modes["variant"] = dict.fromkeys(names, f"unix:{VARIANT_SOCKET}")
             print("variant: OpenDKIM with " + "; ".join(args.what_if_opendkim))
+        if args.what_if_null_milter:
+            start_null_milters()
+            modes["null"] = dict.fromkeys(names, f"unix:{NULL_MILTER_SOCKET}")
+            modes["floor"] = dict.fromkeys(names, f"unix:{FLOOR_MILTER_SOCKET}")
         route_to_sink()
         # The first run after the converge (signing on) is slow (caches, process start-ups): not counted.
         set_milters(modes["signed"])
@@ -269,7 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 runs[label].append(run)
                 print(
                     f"{label:8}: {run.rate:6.0f} messages/s, CPU per message {run.machine_ms:.2f} ms "
-                    f"(signer {run.signer_ms:.2f} ms) ({args.messages} messages, {args.sessions} sessions on 587)"
+                    f"(milters {run.signer_ms:.2f} ms) ({args.messages} messages, {args.sessions} sessions on 587)"
                 )
         print(f"OpenDKIM signed {signed_share()} messages in all (want {(args.rounds + 1) * args.messages})")
         unsigned = statistics.median(run.rate for run in runs["unsigned"])

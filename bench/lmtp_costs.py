@@ -72,6 +72,14 @@ VARIANTS = [
         DIRECT,
         NO_SIEVE + "mail_location = maildir:~/Maildir:INDEX=MEMORY\n",
     ),
+    # Every cost above taken away at once: the least Dovecot's LMTP can take per delivery here.
+    Variant(
+        "direct, all of the above off (diagnosis)",
+        DIRECT,
+        NO_SIEVE
+        + VERY_DIRTY
+        + "auth_cache_size = 1M\nmail_fsync = never\nmail_location = maildir:~/Maildir:INDEX=MEMORY\n",
+    ),
 ]
 
 

@@ -30,6 +30,7 @@ Run it through tools/bench (which sets up the controller and the lab).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import statistics
@@ -47,6 +48,8 @@ LAB_SSH_PORT = "2225"  # as in inventories/lab/hosts.yml
 LAB_HOSTNAME = "server.hello.com"
 INVENTORY = PROJECT / "inventories/lab/hosts.yml"
 GUIDE_CONFIG = PROJECT / "bench/guide-config"
+CONVERGE_FLOOR = PROJECT / "bench/converge_floor.yml"
+FLOOR_ROUND_TRIPS = 20
 FANOUT_CLIENT = PROJECT / "bench/fanout_client.py"
 DEFAULT_MESSAGES = 5000
 DEFAULT_RECIPIENTS = 100
@@ -85,6 +88,12 @@ def start_lab_with_package_cache() -> bool:
 
 def timed_playbook(*options: str, checkout: Path = PROJECT) -> tuple[float, int]:
     """Seconds and changed count of `checkout`'s site.yml on the lab container, with its own roles and filters."""
+    elapsed, recap = timed_playbook_recap(*options, checkout=checkout)
+    return elapsed, recap["changed"]
+
+
+def timed_playbook_recap(*options: str, checkout: Path = PROJECT) -> tuple[float, dict[str, int]]:
+    """Seconds and PLAY RECAP counts (ok, changed, skipped...) of `checkout`'s site.yml on the lab container."""
     start = time.monotonic()
     result = run_playbook(
         INVENTORY,
@@ -98,8 +107,46 @@ def timed_playbook(*options: str, checkout: Path = PROJECT) -> tuple[float, int]
     )
     result.check_returncode()
     elapsed = time.monotonic() - start
-    changed = int(re.search(r"changed=(\d+)", result.stdout.rsplit("PLAY RECAP", 1)[1]).group(1))  # type: ignore[union-attr]
-    return elapsed, changed
+    recap = result.stdout.rsplit("PLAY RECAP", 1)[1]
+    return elapsed, {name: int(count) for name, count in re.findall(r"(\w+)=(\d+)", recap)}
+
+
+def requested_packages() -> list[str]:
+    """The packages the playbook asked apt for on the lab container (its apt history, without dependencies)."""
+    history = in_container("cat /var/log/apt/history.log")
+    installed = ", ".join(line.split(":", 1)[1] for line in history.splitlines() if line.startswith("Install:"))
+    # "postfix:amd64 (3.7.11-0+deb12u1), cpio:amd64 (2.13+dfsg-7.1, automatic)"
+    return sorted(
+        entry.split(":")[0].strip() for entry in re.findall(r"[^,(]+\([^)]*\)", installed) if "automatic" not in entry
+    )
+
+
+def task_seconds(output: str, task: str) -> float:
+    """One task's time in profile_tasks' summary."""
+    return float(re.search(rf"^{re.escape(task)} -+ (\d+\.\d+)s$", output, re.MULTILINE).group(1))  # type: ignore[union-attr]
+
+
+def converge_floor(fresh: float, tasks: int) -> None:
+    """On a new container: the packages the converge installed, in one apt transaction with the index
+    update, and a module round trip; printed beside the fresh converge."""
+    packages = requested_packages()
+    start_lab_with_package_cache()
+    result = run_playbook(
+        INVENTORY,
+        CONVERGE_FLOOR,
+        "-e",
+        json.dumps({"floor_packages": packages, "floor_round_trips": FLOOR_ROUND_TRIPS}),
+        env={"ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks"},
+    )
+    result.check_returncode()
+    install = task_seconds(result.stdout, "Ensure the packages site.yml installs are installed")
+    round_trip = task_seconds(result.stdout, "Read the state of /etc/hostname") / FLOOR_ROUND_TRIPS
+    print(f"converge floor: {len(packages)} packages ({' '.join(packages)}) in one apt transaction")
+    print(f"  with the index update: {install:5.1f} s; one module round trip: {round_trip:.2f} s")
+    print(
+        f"  the fresh converge ({fresh:.1f} s) ran {tasks} tasks on the host: installs + round trips"
+        f" = {install + tasks * round_trip:.1f} s"
+    )
 
 
 def alternate_checkouts(
@@ -224,6 +271,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--baseline-ref", metavar="REF", help="also time the re-run and fresh converge of this commit's site.yml"
     )
     parser.add_argument("--playbook-only", action="store_true", help="time the playbook only, no mail")
+    parser.add_argument(
+        "--converge-floor",
+        action="store_true",
+        help="then, on a new container, time the converge's packages in one apt transaction and a module round trip",
+    )
     return parser
 
 
@@ -248,10 +300,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not start_lab_with_package_cache():
         timed_playbook()  # downloads the packages into the cache
         start_lab_with_package_cache()
-    converge, _ = timed_playbook()
+    converge, converge_recap = timed_playbook_recap()
     rerun, rerun_changed = timed_playbook()
     print(f"fresh converge:       {converge:6.1f} s (packages cached)")
     print(f"idempotent re-run:    {rerun:6.1f} s, changed={rerun_changed}")
+    if args.converge_floor:
+        # ok counts the tasks that ran, changed or not.
+        converge_floor(converge, converge_recap["ok"])
+        return 0
     if args.baseline_ref:
         compare_reruns(args.baseline_ref, args.rounds)
         compare_fresh_converges(args.baseline_ref, args.rounds)
