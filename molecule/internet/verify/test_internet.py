@@ -166,14 +166,12 @@ def test_the_dns_server_serves_the_printed_zone(published, forger: testinfra.hos
     assert tlsa.startswith("3 1 1 ") and tlsa[6:].replace(" ", "").lower() == live
 
 
-def test_a_sender_finds_the_mta_sts_policy_the_record_names(
-    published, mail: testinfra.host.Host, receiver: testinfra.host.Host
-):
-    """mta-sts-query (Debian's postfix-mta-sts-resolver, what a sending Postfix asks) reads
-    _mta-sts.hello.com from the DNS server and fetches the policy over verified HTTPS."""
-    policy = (MTA_STS_WEB / "mta-sts.hello.com/.well-known/mta-sts.txt").read_text()
+def policy_as_a_sender_reads_it(mail: testinfra.host.Host, receiver: testinfra.host.Host, web_root: Path) -> str:
+    """Serve web_root's policy for hello.com from the server (over HTTPS, the certificate certbot got) and
+    return what mta-sts-query (Debian's postfix-mta-sts-resolver, what a sending Postfix asks) read there."""
+    policy = (web_root / "mta-sts.hello.com/.well-known/mta-sts.txt").read_text()
     mail.check_output(
-        "mkdir -p /srv/mta-sts/mta-sts.hello.com/.well-known"
+        "rm -rf /srv/mta-sts && mkdir -p /srv/mta-sts/mta-sts.hello.com/.well-known"
         " && cat > /srv/mta-sts/mta-sts.hello.com/.well-known/mta-sts.txt <<'EOF'\n"
         f"{policy}EOF\ncat > /root/mta-sts-web.py <<'EOF'\n{POLICY_SERVER.read_text()}EOF"
     )
@@ -183,19 +181,57 @@ def test_a_sender_finds_the_mta_sts_policy_the_record_names(
         "systemd-run --unit=mta-sts-web --collect python3 /root/mta-sts-web.py"
         f" /srv/mta-sts {live}/fullchain.pem {live}/privkey.pem"
     )
+    try:
+        for _ in range(20):
+            answer = receiver.run("mta-sts-query hello.com").stdout
+            if "VALID" in answer:
+                break
+            time.sleep(0.5)
+        return answer
+    finally:
+        mail.run("systemctl stop mta-sts-web")
+
+
+def test_a_sender_finds_the_mta_sts_policy_the_record_names(
+    published, mail: testinfra.host.Host, receiver: testinfra.host.Host
+):
+    """mta-sts-query reads _mta-sts.hello.com from the DNS server and fetches the policy over verified HTTPS."""
     (record,) = dig("_mta-sts.hello.com", "TXT")
     found = re.fullmatch(r'"v=STSv1; id=(\w+)"', record)
     assert found, record
-    for _ in range(20):
-        answer = receiver.run("mta-sts-query hello.com").stdout
-        if "VALID" in answer:
-            break
-        time.sleep(0.5)
+    answer = policy_as_a_sender_reads_it(mail, receiver, MTA_STS_WEB)
     assert "STSFetchResult.VALID" in answer, answer
     assert f"'{found.group(1)}'" in answer, answer
     assert "'mode': 'enforce'" in answer and "'mx': ['server.hello.com']" in answer, answer
     assert "'max_age': 86400" in answer, answer
-    mail.run("systemctl stop mta-sts-web")
+
+
+@pytest.mark.parametrize("mode", ["testing", "none"])
+def test_a_sender_reads_a_testing_or_none_policy_as_published(
+    published, mail: testinfra.host.Host, receiver: testinfra.host.Host, tmp_path: Path, mode: str
+):
+    """mail_dns_mta_sts_mode testing (reports only) or none (the way out of enforce): `postdove dns`
+    prints a record with a new id, so senders fetch again, and a policy a real client reads as that mode."""
+    facts = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "postdove-dns"
+    changed = tmp_path / "postdove-dns"
+    changed.mkdir()
+    for host_facts in facts.glob("*.json"):
+        data = json.loads(host_facts.read_text())
+        data["mta_sts_mode"] = mode
+        (changed / host_facts.name).write_text(json.dumps(data))
+    printed = subprocess.run(
+        [str(PROJECT / ".venv/bin/postdove"), "dns", str(changed), "--mta-sts-dir", str(tmp_path / "web")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    (record,) = {line for line in printed.splitlines() if line.startswith("_mta-sts.hello.com.")}
+    (published_record,) = dig("_mta-sts.hello.com", "TXT")
+    new_id = re.search(r"id=(\w+)", record).group(1)  # type: ignore[union-attr]
+    assert new_id not in published_record, (record, published_record)
+    answer = policy_as_a_sender_reads_it(mail, receiver, tmp_path / "web")
+    assert "STSFetchResult.VALID" in answer, answer
+    assert f"'mode': '{mode}'" in answer, answer
 
 
 def test_mail_submitted_by_test_passes_dkim_spf_and_dmarc_at_the_receiver(
