@@ -154,6 +154,12 @@ rspamadm configtest >/dev/null && systemctl restart rspamd && sleep 2
 """
 
 
+def socket_appears(socket: str) -> str:
+    """Shell: wait up to 5 s for a milter socket (relative to Postfix's spool); fails if it did not appear."""
+    path = f"/var/spool/postfix/{socket}"
+    return f"for i in $(seq 50); do [ -S {path} ] && break; sleep 0.1; done; [ -S {path} ]"
+
+
 def start_opendkim_variant(settings: Sequence[str]) -> None:
     """A second OpenDKIM: the role's /etc/opendkim.conf with `settings` ("Name value") replaced."""
     replaced = [
@@ -170,7 +176,7 @@ def start_opendkim_variant(settings: Sequence[str]) -> None:
         "cp /etc/opendkim.conf /etc/opendkim-variant.conf && "
         + edits
         + "systemd-run --unit=opendkim-variant opendkim -f -x /etc/opendkim-variant.conf"
-        + f" && for i in $(seq 50); do [ -S /var/spool/postfix/{VARIANT_SOCKET} ] && break; sleep 0.1; done"
+        + f" && {socket_appears(VARIANT_SOCKET)}"
     )
 
 
@@ -180,8 +186,7 @@ def start_null_milters() -> None:
     units = "".join(
         f" && systemd-run --unit={unit} -p User=opendkim -p Group=postfix -p UMask=0007"
         f" /usr/local/bin/null_milter {options} local:/var/spool/postfix/{socket}"
-        f" && for i in $(seq 50); do [ -S /var/spool/postfix/{socket} ] && break; sleep 0.1; done"
-        f" && [ -S /var/spool/postfix/{socket} ]"
+        f" && {socket_appears(socket)}"
         for unit, options, socket in (
             ("null-milter", "", NULL_MILTER_SOCKET),
             ("floor-milter", f"--sign {OPENDKIM_KEY}", FLOOR_MILTER_SOCKET),
@@ -207,7 +212,7 @@ CPU_TICKS = (
 class Run:
     rate: float  # messages per second
     machine_ms: float  # busy CPU of the whole machine per message
-    signer_ms: float  # the milters' CPU per message (OpenDKIM's, rspamd's, the null milter's)
+    milter_ms: float  # the milters' CPU per message (OpenDKIM's, rspamd's, the null milter's)
 
 
 def cpu_seconds() -> tuple[float, float]:
@@ -227,8 +232,8 @@ def throughput(messages: int, sessions: int) -> Run:
     if int(sent) != want:
         raise SystemExit(f"only {sent} of {want} messages were accepted")
     per_message = 1000 / want
-    machine_ms, signer_ms = (machine_after - machine_before) * per_message, (signer_after - signer_before) * per_message
-    return Run(want / float(elapsed), machine_ms, signer_ms)
+    machine_ms, milter_ms = (machine_after - machine_before) * per_message, (signer_after - signer_before) * per_message
+    return Run(want / float(elapsed), machine_ms, milter_ms)
 
 
 def signed_share() -> str:
@@ -309,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 runs[label].append(run)
                 print(
                     f"{label:8}: {run.rate:6.0f} messages/s, CPU per message {run.machine_ms:.2f} ms "
-                    f"(milters {run.signer_ms:.2f} ms) ({args.messages} messages, {args.sessions} sessions on 587)"
+                    f"(milters {run.milter_ms:.2f} ms) ({args.messages} messages, {args.sessions} sessions on 587)"
                 )
         print(f"OpenDKIM signed {signed_share()} messages in all (want {(args.rounds + 1) * args.messages})")
         unsigned = statistics.median(run.rate for run in runs["unsigned"])

@@ -41,6 +41,8 @@ SERVER_ID = "server.hello.com"
 HOST_VARS = Path(__file__).parents[1] / "host_vars/postdove-internet-mail.yml"
 KEY_FILE = "/etc/opendkim/keys/hello.com/mail.private"
 RECEIVER_ID = "mx.receiver.test"
+# The DNS facts the converge wrote on the controller (mail_dns_records_dir).
+FACTS = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")) / "postdove-dns"
 # Where `postdove dns --mta-sts-dir` writes the policies: one web root per mta-sts.DOMAIN host.
 MTA_STS_WEB = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")) / "mta-sts-web"
 # The HTTPS server for the policies (one web root per Host name), as the scenario's policy host runs it;
@@ -83,9 +85,13 @@ def forger() -> testinfra.host.Host:
 @pytest.fixture(scope="module")
 def printed_zone() -> str:
     """What `postdove dns` prints from the facts the converge wrote on the controller (and the MTA-STS policies)."""
-    facts = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "postdove-dns"
+    return postdove_dns(FACTS, MTA_STS_WEB)
+
+
+def postdove_dns(facts: Path, mta_sts_web: Path) -> str:
+    """What `postdove dns FACTS --mta-sts-dir MTA_STS_WEB` prints (it must succeed)."""
     printed = subprocess.run(
-        [str(PROJECT / ".venv/bin/postdove"), "dns", str(facts), "--mta-sts-dir", str(MTA_STS_WEB)],
+        [str(PROJECT / ".venv/bin/postdove"), "dns", str(facts), "--mta-sts-dir", str(mta_sts_web)],
         capture_output=True,
         text=True,
         check=False,
@@ -212,19 +218,13 @@ def test_a_sender_reads_a_testing_or_none_policy_as_published(
 ):
     """mail_dns_mta_sts_mode testing (reports only) or none (the way out of enforce): `postdove dns`
     prints a record with a new id, so senders fetch again, and a policy a real client reads as that mode."""
-    facts = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "postdove-dns"
     changed = tmp_path / "postdove-dns"
     changed.mkdir()
-    for host_facts in facts.glob("*.json"):
+    for host_facts in FACTS.glob("*.json"):
         data = json.loads(host_facts.read_text())
         data["mta_sts_mode"] = mode
         (changed / host_facts.name).write_text(json.dumps(data))
-    printed = subprocess.run(
-        [str(PROJECT / ".venv/bin/postdove"), "dns", str(changed), "--mta-sts-dir", str(tmp_path / "web")],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    printed = postdove_dns(changed, tmp_path / "web")
     (record,) = {line for line in printed.splitlines() if line.startswith("_mta-sts.hello.com.")}
     (published_record,) = dig("_mta-sts.hello.com", "TXT")
     new_id = re.search(r"id=(\w+)", record).group(1)  # type: ignore[union-attr]
