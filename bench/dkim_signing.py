@@ -63,12 +63,13 @@ NULL_MILTER_SOURCE = Path(__file__).with_name("null_milter.c")
 DEFAULT_MESSAGES = 2000
 DEFAULT_SESSIONS = 20
 DEFAULT_ROUNDS = 2
+LINE = "All work and no play. " * 4 + "\n"
 
 # Runs in the container: `sessions` threads, each one authenticated session sending its share.
 SUBMIT = """
 import os, smtplib, ssl, sys, threading, time
 messages, sessions, password = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-body = "Subject: bench\\r\\nFrom: test@hello.com\\r\\n\\r\\n" + ("All work and no play. " * 4 + "\\r\\n") * 25
+body = open("/tmp/message.eml").read()
 context = ssl._create_unverified_context()
 sent = []
 def session(n, count):
@@ -90,6 +91,28 @@ while queued():
     time.sleep(0.02)
 print(len(sent), time.monotonic() - start)
 """
+
+
+def message(kilobytes: int | None) -> str:
+    """The message every session sends (smtplib turns its line ends into CRLF).
+
+    By default the bench's small one: two headers and a 2.2 KB body. With a size,
+    what a mail client writes: its usual headers and a body of that many kilobytes.
+    """
+    if kilobytes is None:
+        return "Subject: bench\nFrom: test@hello.com\n\n" + LINE * 25
+    headers = (
+        "From: Test <test@hello.com>",
+        "To: <user@sink.example>",
+        "Subject: bench",
+        "Date: Mon, 07 Dec 2026 20:00:00 +0000",
+        "Message-ID: <bench@hello.com>",
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=UTF-8; format=flowed",
+        "Content-Transfer-Encoding: 7bit",
+        "User-Agent: Mozilla/5.0 Thunderbird/128.0",
+    )
+    return "\n".join(headers) + "\n\n" + LINE * (kilobytes * 1024 // len(LINE))
 
 
 def in_container(script: str) -> str:
@@ -220,10 +243,11 @@ def cpu_seconds() -> tuple[float, float]:
     return machine / ticks_per_second, (opendkim + rspamd + null_milter) / ticks_per_second
 
 
-def throughput(messages: int, sessions: int) -> Run:
+def throughput(messages: int, sessions: int, kilobytes: int | None) -> Run:
     """Messages per second, from the first connection until the queue is empty again (timed in the container)."""
     in_container("postsuper -d ALL >/dev/null 2>&1 || true")
     in_container(f"cat > /tmp/submit.py <<'EOF'\n{SUBMIT}EOF")
+    in_container(f"cat > /tmp/message.eml <<'EOF'\n{message(kilobytes)}EOF")
     want = messages // sessions * sessions
     machine_before, signer_before = cpu_seconds()
     submit = f"python3 /tmp/submit.py {messages} {sessions} '{example_passwords()['test']}'"
@@ -246,6 +270,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--messages", type=int, default=DEFAULT_MESSAGES, help="messages per measurement")
     parser.add_argument("--sessions", type=int, default=DEFAULT_SESSIONS, help="parallel SMTP sessions")
     parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS, help="alternating runs of each mode")
+    parser.add_argument(
+        "--message-kb",
+        type=int,
+        metavar="KB",
+        help="send what a mail client writes, with a body of KB kilobytes (default: a two-header 2.2 KB message)",
+    )
     parser.add_argument("--debian", choices=["12", "13"], default="12", help="the lab container's Debian release")
     parser.add_argument(
         "--what-if-rspamd", action="store_true", help="also price rspamd's dkim_signing, set up by hand (a diagnosis)"
@@ -305,16 +335,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         route_to_sink()
         # The first run after the converge (signing on) is slow (caches, process start-ups): not counted.
         set_milters(modes["signed"])
-        throughput(args.messages, args.sessions)
+        throughput(args.messages, args.sessions, args.message_kb)
         runs: dict[str, list[Run]] = {label: [] for label in modes}
+        size = f"{len(message(args.message_kb)) / 1024:.1f} KB"
         for _ in range(args.rounds):
             for label, milters in modes.items():
                 set_milters(milters)
-                run = throughput(args.messages, args.sessions)
+                run = throughput(args.messages, args.sessions, args.message_kb)
                 runs[label].append(run)
                 print(
                     f"{label:8}: {run.rate:6.0f} messages/s, CPU per message {run.machine_ms:.2f} ms "
-                    f"(milters {run.milter_ms:.2f} ms) ({args.messages} messages, {args.sessions} sessions on 587)"
+                    f"(milters {run.milter_ms:.2f} ms) ({args.messages} of {size}, {args.sessions} sessions on 587)"
                 )
         print(f"OpenDKIM signed {signed_share()} messages in all (want {(args.rounds + 1) * args.messages})")
         unsigned = statistics.median(run.rate for run in runs["unsigned"])

@@ -12,6 +12,7 @@ import pwd
 import subprocess
 from pathlib import Path
 
+from postdove.testing.ansible import run_module_on_localhost
 from postdove.testing.project import PROJECT
 
 _spec = importlib.util.spec_from_file_location("files", PROJECT / "plugins/test/files.py")
@@ -22,17 +23,10 @@ _spec.loader.exec_module(files)
 
 def _file_states(paths: list[str], content: list[str], directories: list[str] | None = None) -> dict:
     """The module's result, from ansible on localhost with the project's ansible.cfg."""
-    args = json.dumps({"paths": paths, "content": content, "directories": directories or []})
-    env = {**os.environ, "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "json"}
-    run = subprocess.run(
-        ["ansible", "localhost", "-c", "local", "-m", "postdove.mailserver.file_states", "-a", args],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(run.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    args = {"paths": paths, "content": content, "directories": directories or []}
+    result = run_module_on_localhost("postdove.mailserver.file_states", args)
+    assert not result.get("failed"), result
+    return result
 
 
 def test_files_directories_and_globs_are_read_and_missing_paths_left_out(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -29,6 +30,18 @@ def run_playbook(
         text=True,
         timeout=timeout,
     )
+
+
+def run_module_on_localhost(module: str, args: dict[str, object], *options: str) -> dict:
+    """One module's result as ansible (ad hoc, local, the project's ansible.cfg) reports it; fails or not."""
+    run = subprocess.run(
+        ["ansible", "localhost", "-c", "local", *options, "-m", module, "-a", json.dumps(args)],
+        cwd=PROJECT,
+        env={**os.environ, "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "json"},
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(run.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
 
 
 def failed_tasks(output: str) -> str:

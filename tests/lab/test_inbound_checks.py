@@ -11,6 +11,7 @@ from another MTA; friend.example's are DKIM-signed by dkimpy.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import uuid
 
@@ -18,7 +19,7 @@ import pytest
 import testinfra
 
 from postdove.testing import nsd as nsd_zones
-from postdove.testing.lab import PROJECT, sh
+from postdove.testing.lab import PROJECT, converge, sh
 from postdove.testing.lab import TRUSTED_SERVER as NAME
 from postdove.testing.mail import authentication_results, results_by, wait_for_mail
 
@@ -186,3 +187,21 @@ def test_mail_from_mail_networks_is_not_held_to_spf(checked_world):
     token, answer = send("127.0.0.1", "ceo@bank.example", "ceo@bank.example")
     assert answer == "250"
     assert results_of(delivered_headers(token)) == ""
+
+
+def test_a_restart_by_the_role_ends_when_rspamd_takes_mail_again(checked_world, trusted_server, outside_address):
+    """mail_networks is rspamd's local_addrs: a change restarts it, and the run waits until it listens.
+
+    Mail sent the moment the run ends is checked (a p=reject forgery refused with
+    550), not answered 451 by Postfix for a milter that is not back yet.
+    """
+    more_networks = {"mail_networks": ["127.0.0.0/8", "198.51.100.0/24"]}
+    changed = converge(trusted_server.inventory, "-e", json.dumps(more_networks))
+    try:
+        assert changed.returncode == 0, changed.stdout[-3000:]
+        assert "RUNNING HANDLER [mail_dmarc : Wait for rspamd to listen]" in changed.stdout, changed.stdout[-3000:]
+        _, answer = send(outside_address, "ceo@bank.example", "ceo@bank.example")
+        assert answer.startswith("550 5.7.1"), answer
+    finally:
+        restored = converge(trusted_server.inventory)
+        assert restored.returncode == 0, restored.stdout[-3000:]
