@@ -512,11 +512,29 @@ def test_a_key_rotation_takes_effect_on_a_reload_and_the_old_key_goes_when_unlis
     assert mail.check_output("systemctl show --property=MainPID --value opendkim") == pid
 
 
+def stopped_after_postfix_reloaded(output: str, handler: str) -> bool:
+    """Whether the run stopped a daemon in `handler` after Postfix reloaded without it (mail never meets it stopped)."""
+    reload, stop = (output.find(f"RUNNING HANDLER [{name}]") for name in ("postfix : Reload postfix", handler))
+    return 0 <= reload < stop
+
+
+def test_the_mta_sts_resolver_turned_off_stops_after_postfix_no_longer_asks_it(published, mail: testinfra.host.Host):
+    result = run_converge("-e", json.dumps({"mail_outbound_mta_sts": False}))
+    assert result.returncode == 0, failed_tasks(result.stdout + result.stderr)
+    assert stopped_after_postfix_reloaded(result.stdout, "postfix : Stop the MTA-STS resolver"), result.stdout[-3000:]
+    assert not mail.service("postfix-mta-sts-resolver").is_running
+    assert "socketmap" not in mail.check_output("postconf -h smtp_tls_policy_maps")
+    restored = run_converge()
+    assert restored.returncode == 0, failed_tasks(restored.stdout + restored.stderr)
+    assert mail.service("postfix-mta-sts-resolver").is_running
+
+
 def test_taking_the_ed25519_selector_out_stops_its_signer_and_removes_its_key(published, mail: testinfra.host.Host):
     """Last: the selector and its given key go out of the inventory, then come back."""
     rsa_only = {"mail._domainkey.hello.com": "{{ vault_dkim_mail_hello_com }}"}
     result = run_converge("-e", json.dumps({"mail_dkim_ed25519_selectors": [], "mail_dkim_private_keys": rsa_only}))
     assert result.returncode == 0, failed_tasks(result.stdout + result.stderr)
+    assert stopped_after_postfix_reloaded(result.stdout, "mail_dkim : Stop opendkim-ed25519"), result.stdout[-3000:]
     assert not mail.service("opendkim-ed25519").is_running
     assert not mail.file("/etc/opendkim/keys/hello.com/ed.private").exists
     assert "opendkim-ed25519" not in mail.check_output("postconf -h smtpd_milters non_smtpd_milters")
