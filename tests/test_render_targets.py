@@ -147,6 +147,34 @@ def test_dovecot_config_uses_only_settings_its_version_knows(rendered: Path, hos
     assert dovecot_setting_paths(lines) - names_file("dovecot", version) == set()
 
 
+def milter_sockets(rendered: Path, host: str) -> set[str]:
+    """Where the rendered OpenDKIM, OpenDMARC and rspamd listen, as paths on the host."""
+    listening = set()
+    for config in filter(Path.is_file, (rendered / host).glob("*/*")):
+        for line in config.read_text().splitlines():
+            if line.startswith("Socket ") and line.split()[1].startswith("local:"):
+                listening.add(line.split()[1].removeprefix("local:"))
+            if line.startswith("bind_socket = "):
+                listening.add(line.split('"')[1].split()[0])
+    return listening
+
+
+@pytest.mark.parametrize("host", [f"{target}-guide" for target in TARGETS])
+def test_every_milter_postfix_asks_listens_where_postfix_looks(rendered: Path, host: str) -> None:
+    """main.cf names each milter's socket relative to Postfix's spool; the milter's own configuration must agree."""
+    settings = dict(
+        line.split(" = ", 1) for line in (rendered / host / "postfix/main.cf").read_text().splitlines() if " = " in line
+    )
+    asked = {
+        "/var/spool/postfix/" + milter.strip().removeprefix("unix:")
+        for name in ("smtpd_milters", "non_smtpd_milters")
+        for milter in settings[name].split(",")
+    }
+    # The guide variant signs with DKIM and checks what arrives: OpenDKIM and one checker.
+    assert len(asked) == 2, asked
+    assert asked <= milter_sockets(rendered, host)
+
+
 @pytest.mark.parametrize("host", ["el7", "el7-guide"])
 def test_dovecot_22_makes_2048_bit_dh_groups(rendered: Path, host: str) -> None:
     # Left to itself Dovecot 2.2 makes 1024-bit groups, below Mozilla's intermediate profile.
