@@ -243,11 +243,15 @@ def cpu_seconds() -> tuple[float, float]:
     return machine / ticks_per_second, (opendkim + rspamd + null_milter) / ticks_per_second
 
 
-def throughput(messages: int, sessions: int, kilobytes: int | None) -> Run:
-    """Messages per second, from the first connection until the queue is empty again (timed in the container)."""
-    in_container("postsuper -d ALL >/dev/null 2>&1 || true")
+def put_client(kilobytes: int | None) -> None:
+    """The submission client and the message it sends, in the container once for every run."""
     in_container(f"cat > /tmp/submit.py <<'EOF'\n{SUBMIT}EOF")
     in_container(f"cat > /tmp/message.eml <<'EOF'\n{message(kilobytes)}EOF")
+
+
+def throughput(messages: int, sessions: int) -> Run:
+    """Messages per second, from the first connection until the queue is empty again (timed in the container)."""
+    in_container("postsuper -d ALL >/dev/null 2>&1 || true")
     want = messages // sessions * sessions
     machine_before, signer_before = cpu_seconds()
     submit = f"python3 /tmp/submit.py {messages} {sessions} '{example_passwords()['test']}'"
@@ -335,13 +339,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         route_to_sink()
         # The first run after the converge (signing on) is slow (caches, process start-ups): not counted.
         set_milters(modes["signed"])
-        throughput(args.messages, args.sessions, args.message_kb)
+        put_client(args.message_kb)
+        throughput(args.messages, args.sessions)
         runs: dict[str, list[Run]] = {label: [] for label in modes}
         size = f"{len(message(args.message_kb)) / 1024:.1f} KB"
         for _ in range(args.rounds):
             for label, milters in modes.items():
                 set_milters(milters)
-                run = throughput(args.messages, args.sessions, args.message_kb)
+                run = throughput(args.messages, args.sessions)
                 runs[label].append(run)
                 print(
                     f"{label:8}: {run.rate:6.0f} messages/s, CPU per message {run.machine_ms:.2f} ms "
