@@ -104,6 +104,33 @@ def inject_commands(spec: scenario.Scenario, qmgr: params.QmgrParams) -> str:
     return "{ " + " ".join(commands) + " wait; }"
 
 
+def qshape_timer(qshape_at: float) -> str:
+    """A server command: at second `qshape_at` after $E, run qshape and note when it began and ended reading."""
+    clock = 'python3 -c "import time; print(round(time.time() - $E, 2))" >> /tmp/qshape.when'
+    qshape = f"{sleep_until(f'$E + {qshape_at}')}; {clock}; qshape {' '.join(QSHAPE_QUEUES)} > /tmp/qshape.txt; {clock}"
+    return (
+        "rm -f /tmp/qshape.txt /tmp/qshape.when; systemd-run --unit postdove-qshape --collect --setenv=E=$E "
+        f"sh -c {shlex.quote(qshape)}"
+    )
+
+
+def check_qshape(result: compare.Comparison, server, spec: scenario.Scenario, qmgr: params.QmgrParams) -> None:
+    """The real qshape's count per domain lies between the model's when qshape began and ended (on a loaded
+    host it may start late), give or take the case's outliers."""
+    real_table = server.file("/tmp/qshape.txt").content_string
+    real = report.qshape_totals(real_table)
+    began, ended = (float(t) for t in server.file("/tmp/qshape.when").content_string.split())
+    predicted = [report.qshape_totals(q) for q in predicted_qshapes(spec, qmgr, (began, ended))]
+    domains = sorted(real.keys() | predicted[0].keys() | predicted[1].keys())
+    off = {d: (real.get(d, 0), *(counts.get(d, 0) for counts in predicted)) for d in domains}
+    tolerance = spec.validation.outliers
+    result.check(
+        all(min(then) - tolerance <= count <= max(then) + tolerance for count, *then in off.values()),
+        f"qshape from {began:g} to {ended:g} s (asked at {spec.validation.qshape_at:g}) per domain "
+        f"(real, predicted then): {off}; qshape printed:\n{real_table}",
+    )
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_simulator_predicts_postfix(server, qmgr, case):
     spec = scenario.load(case)
@@ -123,15 +150,7 @@ def test_simulator_predicts_postfix(server, qmgr, case):
     ]
     qshape_at = spec.validation.qshape_at
     if qshape_at is not None:
-        # When qshape began and ended (seconds after $E): on a loaded host it may start late.
-        clock = 'python3 -c "import time; print(round(time.time() - $E, 2))" >> /tmp/qshape.when'
-        qshape = (
-            f"{sleep_until(f'$E + {qshape_at}')}; {clock}; qshape {' '.join(QSHAPE_QUEUES)} > /tmp/qshape.txt; {clock}"
-        )
-        steps.append(
-            "rm -f /tmp/qshape.txt /tmp/qshape.when; systemd-run --unit postdove-qshape --collect --setenv=E=$E "
-            f"sh -c {shlex.quote(qshape)}"
-        )
+        steps.append(qshape_timer(qshape_at))
     steps += [
         "sleep 0.5; systemctl is-active --quiet postdove-testmx || { journalctl -u postdove-testmx -n 20; exit 1; }",
         'python3 -c "import time; print(round(time.time() - $E, 2))"',
@@ -167,22 +186,7 @@ def test_simulator_predicts_postfix(server, qmgr, case):
         outliers=spec.validation.outliers,
     )
     if qshape_at is not None:
-        real_qshape_table = server.file("/tmp/qshape.txt").content_string
-        real_qshape = report.qshape_totals(real_qshape_table)
-        began, ended = (float(t) for t in server.file("/tmp/qshape.when").content_string.split())
-        # The queue qshape saw lies between the queues the model predicts when it began and ended.
-        predicted = [report.qshape_totals(q) for q in predicted_qshapes(spec, qmgr, (began, ended))]
-        domains = sorted(real_qshape.keys() | predicted[0].keys() | predicted[1].keys())
-        off = {d: (real_qshape.get(d, 0), *(counts.get(d, 0) for counts in predicted)) for d in domains}
-        tolerance = spec.validation.outliers
-        result.check(
-            all(
-                min(at_begin, at_end) - tolerance <= real <= max(at_begin, at_end) + tolerance
-                for real, at_begin, at_end in off.values()
-            ),
-            f"qshape from {began:g} to {ended:g} s (asked at {qshape_at:g}) per domain (real, predicted then): "
-            f"{off}; qshape printed:\n{real_qshape_table}",
-        )
+        check_qshape(result, server, spec, qmgr)
     first_entries = [m.first_active for m in real] or [0.0]
     admitted_over = max(first_entries) - min(first_entries)
     with SUMMARY.open("a") as summary:
