@@ -48,6 +48,10 @@ SECONDS_AHEAD = 3
 retry_exec_start_failures()
 
 
+# A shell command that prints the seconds since second 0 of the scenario ($E).
+SINCE_SECOND_0 = 'python3 -c "import time; print(round(time.time() - $E, 2))"'
+
+
 def sleep_until(unix_time: str) -> str:
     """A shell command that sleeps on the server until `unix_time` (a shell expression)."""
     return f'python3 -c "import time; time.sleep(max(0.0, {unix_time} - time.time()))"'
@@ -106,7 +110,7 @@ def inject_commands(spec: scenario.Scenario, qmgr: params.QmgrParams) -> str:
 
 def qshape_timer(qshape_at: float) -> str:
     """A server command: at second `qshape_at` after $E, run qshape and note when it began and ended reading."""
-    clock = 'python3 -c "import time; print(round(time.time() - $E, 2))" >> /tmp/qshape.when'
+    clock = f"{SINCE_SECOND_0} >> /tmp/qshape.when"
     qshape = f"{sleep_until(f'$E + {qshape_at}')}; {clock}; qshape {' '.join(QSHAPE_QUEUES)} > /tmp/qshape.txt; {clock}"
     return (
         "rm -f /tmp/qshape.txt /tmp/qshape.when; systemd-run --unit postdove-qshape --collect --setenv=E=$E "
@@ -153,7 +157,7 @@ def test_simulator_predicts_postfix(server, qmgr, case):
         steps.append(qshape_timer(qshape_at))
     steps += [
         "sleep 0.5; systemctl is-active --quiet postdove-testmx || { journalctl -u postdove-testmx -n 20; exit 1; }",
-        'python3 -c "import time; print(round(time.time() - $E, 2))"',
+        SINCE_SECOND_0,
         f"{sleep_until('$E')}; {inject_commands(spec, qmgr)}",
     ]
     started = server.run_expect([0], " && ".join(steps))
